@@ -1,0 +1,8 @@
+/** @file carm.h @brief All of carm's public API. */
+#ifndef CARM_CARM_H
+#define CARM_CARM_H
+#include "carm/core.h"
+#include "carm/geometry.h"
+#include "carm/io.h"
+#include "carm/project.h"
+#endif

@@ -1,0 +1,130 @@
+/* Shared helpers for subcommands: messages, strict number parsing, progress. */
+#include "cli/cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+int cli_fail(int code, const char *cmd, const char *fmt, ...) {
+  va_list ap;
+  fprintf(stderr, "carm %s: ", cmd);
+  va_start(ap, fmt);
+  vfprintf(stderr, fmt, ap);
+  va_end(ap);
+  fputc('\n', stderr);
+  return code;
+}
+
+int cli_status(const char *cmd, const char *what, carm_status st) {
+  const char *detail = carm_last_error();
+  if (detail[0] != '\0') {
+    fprintf(stderr, "carm %s: %s: %s (%s)\n", cmd, what, detail, carm_strerror(st));
+  } else {
+    fprintf(stderr, "carm %s: %s: %s\n", cmd, what, carm_strerror(st));
+  }
+  return CLI_FAIL;
+}
+
+int cli_wants_help(int argc, char **argv) {
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+      return 1;
+    }
+  }
+  return 0;
+}
+
+int cli_parse_double(const char *s, double *out) {
+  if (s == NULL || *s == '\0') {
+    return -1;
+  }
+  char *end = NULL;
+  errno = 0;
+  double v = strtod(s, &end);
+  if (errno != 0 || end == s || *end != '\0' || !isfinite(v)) {
+    return -1;
+  }
+  *out = v;
+  return 0;
+}
+
+int cli_parse_int64(const char *s, int64_t *out) {
+  if (s == NULL || *s == '\0') {
+    return -1;
+  }
+  char *end = NULL;
+  errno = 0;
+  long long v = strtoll(s, &end, 10);
+  if (errno != 0 || end == s || *end != '\0') {
+    return -1;
+  }
+  *out = (int64_t)v;
+  return 0;
+}
+
+static int parse_list(const char *s, void *out, int n, int is_int) {
+  if (s == NULL) {
+    return -1;
+  }
+  char buf[256];
+  size_t len = strlen(s);
+  if (len >= sizeof buf) {
+    return -1;
+  }
+  memcpy(buf, s, len + 1);
+  char *p = buf;
+  for (int i = 0; i < n; i++) {
+    char *comma = strchr(p, ',');
+    if ((i < n - 1) != (comma != NULL)) {
+      return -1;
+    }
+    if (comma != NULL) {
+      *comma = '\0';
+    }
+    int rc =
+        is_int ? cli_parse_int64(p, (int64_t *)out + i) : cli_parse_double(p, (double *)out + i);
+    if (rc != 0) {
+      return -1;
+    }
+    p = comma != NULL ? comma + 1 : p;
+  }
+  return 0;
+}
+
+int cli_parse_doubles(const char *s, double *out, int n) { return parse_list(s, out, n, 0); }
+
+int cli_parse_int64s(const char *s, int64_t *out, int n) { return parse_list(s, out, n, 1); }
+
+int cli_progress(void *user, double fraction, const char *stage) {
+  static int last_decile = -1;
+  const char *cmd = user != NULL ? (const char *)user : "";
+  int pct = (int)lround(fraction * 100.0);
+  if (isatty(STDERR_FILENO)) {
+    int filled = pct / 4;
+    char bar[26];
+    for (int i = 0; i < 25; i++) {
+      bar[i] = i < filled ? '#' : '.';
+    }
+    bar[25] = '\0';
+    fprintf(stderr, "\rcarm %s: %-16s [%s] %3d%%", cmd, stage, bar, pct);
+    if (fraction >= 1.0) {
+      fputc('\n', stderr);
+    }
+  } else if (pct / 10 != last_decile || fraction >= 1.0) {
+    last_decile = pct / 10;
+    fprintf(stderr, "carm %s: %s %d%%\n", cmd, stage, pct);
+  }
+  fflush(stderr);
+  return 0;
+}
+
+int cli_has_suffix(const char *path, const char *suffix) {
+  size_t n = strlen(path);
+  size_t m = strlen(suffix);
+  return n >= m && strcasecmp(path + n - m, suffix) == 0;
+}

@@ -1,0 +1,52 @@
+/* Shared helpers for the carm subcommands (src/cli/cmd_<name>.c).
+ *
+ * Each subcommand file defines three things, found by CMake from its name:
+ *   int carm_cmd_<name>(int argc, char **argv);   argv[0] is "<name>"
+ *   extern const char carm_cmd_<name>_summary[];  one line for `carm help`
+ *   extern const char carm_cmd_<name>_usage[];    full --help, with an example
+ * Exit codes: 0 success, 1 failure while working, 2 bad usage. */
+#ifndef CARM_CLI_H
+#define CARM_CLI_H
+
+#include "carm/carm.h"
+
+#include <stdint.h>
+
+#define CARM_COMMAND(name)                                                                         \
+  int carm_cmd_##name(int argc, char **argv);                                                      \
+  extern const char carm_cmd_##name##_summary[];                                                   \
+  extern const char carm_cmd_##name##_usage[];
+#include "cli_commands.h"
+#undef CARM_COMMAND
+
+enum { CLI_OK = 0, CLI_FAIL = 1, CLI_USAGE = 2 };
+
+/** Print "carm NAME: MESSAGE" to stderr (printf format); returns `code`. */
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+int cli_fail(int code, const char *cmd, const char *fmt, ...);
+
+/** Report a library failure: "carm NAME: what: strerror (detail)"; returns
+ * CLI_FAIL. */
+int cli_status(const char *cmd, const char *what, carm_status st);
+
+/** Whether argv contains -h or --help. */
+int cli_wants_help(int argc, char **argv);
+
+/** Strict number parsing: the whole string must be a finite number. Return
+ * 0 on success, -1 otherwise. */
+int cli_parse_double(const char *s, double *out);
+int cli_parse_int64(const char *s, int64_t *out);
+/** Parse exactly `n` comma-separated numbers ("1,2,3"). */
+int cli_parse_doubles(const char *s, double *out, int n);
+int cli_parse_int64s(const char *s, int64_t *out, int n);
+
+/** Progress callback that draws a one-line bar on stderr when it is a
+ * terminal, and a line per 10 % otherwise. `user` is the command name. */
+int cli_progress(void *user, double fraction, const char *stage);
+
+/** Whether `path` ends with `suffix` (case-insensitive). */
+int cli_has_suffix(const char *path, const char *suffix);
+
+#endif

@@ -1,0 +1,43 @@
+/* xoshiro256** by Blackman and Vigna (public domain algorithm), seeded with
+ * splitmix64: the same stream on every platform, so simulations are
+ * reproducible bit for bit. */
+#include "carm/core.h"
+
+#include <math.h>
+
+static uint64_t splitmix64(uint64_t *x) {
+  uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+  return z ^ (z >> 31);
+}
+
+static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+void carm_rng_seed(carm_rng *rng, uint64_t seed) {
+  uint64_t x = seed;
+  for (int i = 0; i < 4; i++) {
+    rng->s[i] = splitmix64(&x);
+  }
+}
+
+uint64_t carm_rng_next(carm_rng *rng) {
+  uint64_t *s = rng->s;
+  uint64_t result = rotl(s[1] * 5, 7) * 9;
+  uint64_t t = s[1] << 17;
+  s[2] ^= s[0];
+  s[3] ^= s[1];
+  s[1] ^= s[2];
+  s[0] ^= s[3];
+  s[2] ^= t;
+  s[3] = rotl(s[3], 45);
+  return result;
+}
+
+double carm_rng_uniform(carm_rng *rng) { return (double)(carm_rng_next(rng) >> 11) * 0x1.0p-53; }
+
+double carm_rng_normal(carm_rng *rng) {
+  double u1 = 1.0 - carm_rng_uniform(rng); /* (0, 1] */
+  double u2 = carm_rng_uniform(rng);
+  return sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
+}
