@@ -278,19 +278,22 @@ typedef struct carm_seg_tree_opts {
  * Vessel tree from a binary vessel mask: thinning (carm_seg_thin), the
  * skeleton graph (end points, bifurcations as clusters of voxels with >= 3
  * skeleton neighbours), spur pruning, merging of degree-2 nodes, one
- * polyline per segment with its radius from the distance transform (the
- * distance from the skeleton voxel centre to the nearest background voxel
- * centre minus half the smallest spacing, i.e. to the boundary between
- * them), light smoothing, and orientation away from the root (opts->root_mm,
- * else the widest end point of each component). Components without a
- * branch or end point (closed loops, single voxels) are skipped. `opts`
- * may be NULL (defaults).
+ * polyline per segment, re-centring of every interior point on its vessel
+ * cross-section (the hat-weighted slab of mask voxels perpendicular to the
+ * local tangent) with the radius sqrt(area / pi) of that cross-section,
+ * light smoothing, and orientation away from the root (opts->root_mm, else
+ * the widest end point of each component). Node points (bifurcations, end
+ * points) keep the skeleton position and the distance-map radius (distance
+ * from the voxel centre to the nearest background centre minus half the
+ * smallest spacing). Components without a branch or end point (closed
+ * loops, single voxels) are skipped. `opts` may be NULL (defaults).
  */
 carm_status carm_seg_tree_build(carm_seg_tree **out, const carm_volume *mask,
                                 const carm_seg_tree_opts *opts, const carm_progress *progress);
 
 /** Same as carm_seg_tree_build from a skeleton (0/1) and a distance map
- * (mm, CARM_SEG_TO_BACKGROUND of the mask) on the same grid. */
+ * (mm, CARM_SEG_TO_BACKGROUND of the mask) on the same grid; the mask is
+ * taken as the voxels of positive distance. */
 carm_status carm_seg_tree_from_skeleton(carm_seg_tree **out, const carm_volume *skeleton,
                                         const carm_volume *distance_mm,
                                         const carm_seg_tree_opts *opts);

@@ -319,6 +319,93 @@ static carm_status build_graph(tgraph *g, skel *s) {
   return CARM_OK;
 }
 
+/* Re-centre the interior points of an edge on the vessel cross-section and
+ * measure its radius there. The cross-section is the slab of mask voxels
+ * (distance > 0) around the point, perpendicular to the local tangent,
+ * weighted by a hat of half width h (the largest spacing) along the
+ * tangent; the hat sums to one per spacing h, so the area is
+ * voxel volume x sum of weights / h. The point moves to the weighted
+ * centroid of the slab and the radius becomes sqrt(area / pi), which is
+ * sub-voxel on tubes where the thinning leaves the skeleton up to a voxel
+ * off the axis. */
+static void refine_edge(tedge *e, const skel *s) {
+  const carm_volume *d = s->dist;
+  const int64_t nx = d->dims[0], ny = d->dims[1], nz = d->dims[2];
+  double h = d->spacing[0];
+  h = d->spacing[1] > h ? d->spacing[1] : h;
+  h = d->spacing[2] > h ? d->spacing[2] : h;
+  const double vox = d->spacing[0] * d->spacing[1] * d->spacing[2];
+  for (int64_t p = 1; p + 1 < e->n; p++) {
+    double t[3], len = 0.0;
+    int64_t pa = p >= 2 ? p - 2 : p - 1, pb = p + 2 < e->n ? p + 2 : p + 1;
+    for (int c = 0; c < 3; c++) {
+      t[c] = e->pts[pb].x[c] - e->pts[pa].x[c];
+      len += t[c] * t[c];
+    }
+    len = sqrt(len);
+    if (!(len > 0.0)) {
+      continue;
+    }
+    for (int c = 0; c < 3; c++) {
+      t[c] /= len;
+    }
+    double lim = e->pts[p].r + s->rcorr + 2.0 * h;
+    double ijk[3];
+    carm_volume_point_to_index(d, e->pts[p].x, ijk);
+    int64_t lo[3], hi[3];
+    for (int c = 0; c < 3; c++) {
+      /* the box in index space (axis-aligned grids; a rotated direction
+       * matrix only needs the same half width in voxels) */
+      int64_t half = (int64_t)ceil(lim / d->spacing[c]) + 1;
+      lo[c] = (int64_t)floor(ijk[c]) - half;
+      hi[c] = (int64_t)ceil(ijk[c]) + half;
+      lo[c] = lo[c] < 0 ? 0 : lo[c];
+    }
+    hi[0] = hi[0] > nx - 1 ? nx - 1 : hi[0];
+    hi[1] = hi[1] > ny - 1 ? ny - 1 : hi[1];
+    hi[2] = hi[2] > nz - 1 ? nz - 1 : hi[2];
+    double wsum = 0.0, acc[3] = {0.0, 0.0, 0.0};
+    for (int64_t k = lo[2]; k <= hi[2]; k++) {
+      for (int64_t j = lo[1]; j <= hi[1]; j++) {
+        for (int64_t i = lo[0]; i <= hi[0]; i++) {
+          if (!(d->data[(k * ny + j) * nx + i] > 0.0f)) {
+            continue;
+          }
+          double q[3], uvw[3] = {(double)i, (double)j, (double)k}, dv[3];
+          carm_volume_index_to_point(d, uvw, q);
+          double along = 0.0;
+          for (int c = 0; c < 3; c++) {
+            dv[c] = q[c] - e->pts[p].x[c];
+            along += dv[c] * t[c];
+          }
+          double w = 1.0 - fabs(along) / h;
+          if (w <= 0.0) {
+            continue;
+          }
+          double perp2 = 0.0;
+          for (int c = 0; c < 3; c++) {
+            dv[c] -= along * t[c];
+            perp2 += dv[c] * dv[c];
+          }
+          if (perp2 > lim * lim) {
+            continue;
+          }
+          wsum += w;
+          for (int c = 0; c < 3; c++) {
+            acc[c] += w * dv[c];
+          }
+        }
+      }
+    }
+    if (wsum > 0.0) {
+      for (int c = 0; c < 3; c++) {
+        e->pts[p].x[c] += acc[c] / wsum;
+      }
+      e->pts[p].r = sqrt(vox * wsum / h / M_PI);
+    }
+  }
+}
+
 typedef struct spur {
   int64_t e;
   double len;
@@ -660,6 +747,11 @@ carm_status carm_seg_tree_from_skeleton(carm_seg_tree **out, const carm_volume *
     st = merge_degree2(&g, root);
   }
   if (st == CARM_OK) {
+    for (int64_t e = 0; e < g.ne; e++) {
+      if (g.edges[e].alive) {
+        refine_edge(&g.edges[e], &s);
+      }
+    }
     st = emit_tree(tree, &g, root, o->smooth_iterations);
   }
 cleanup:

@@ -55,8 +55,8 @@ static inline double dist_to_segment(const double p[3], const double a[3], const
 
 /* Set to `value` every voxel whose centre (physical mm) lies within
  * `radius` of the segment [a, b] (mm). */
-static inline void draw_capsule(carm_volume *v, const double a[3], const double b[3],
-                                double radius, float value) {
+static inline void draw_capsule(carm_volume *v, const double a[3], const double b[3], double radius,
+                                float value) {
   for (int64_t k = 0; k < v->dims[2]; k++) {
     for (int64_t j = 0; j < v->dims[1]; j++) {
       for (int64_t i = 0; i < v->dims[0]; i++) {

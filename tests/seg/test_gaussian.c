@@ -26,8 +26,8 @@ static void test_impulse(void) {
         double expect = 1000.0;
         for (int a = 0; a < 3; a++) {
           double sv = sigma[a] / v->spacing[a];
-          expect *= fabs(d[a]) <= ceil(4.0 * sv) ? exp(-0.5 * d[a] * d[a] / (sv * sv)) / norm[a]
-                                                 : 0.0;
+          expect *=
+              fabs(d[a]) <= ceil(4.0 * sv) ? exp(-0.5 * d[a] * d[a] / (sv * sv)) / norm[a] : 0.0;
         }
         double got = *at(o, i, j, k);
         sum += got;

@@ -106,8 +106,8 @@ static void test_random(void) {
       }
     }
     CHECK(mism == 0);
-    printf("random mask, %d-connectivity: %lld components, largest %lld\n", conns[c],
-           (long long)n, (long long)(n > 0 ? sizes[1] : 0));
+    printf("random mask, %d-connectivity: %lld components, largest %lld\n", conns[c], (long long)n,
+           (long long)(n > 0 ? sizes[1] : 0));
     free(sizes);
   }
   carm_volume_destroy(m);

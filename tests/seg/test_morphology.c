@@ -16,8 +16,8 @@ static void brute_morph(carm_volume *out, const carm_volume *in, int erode, doub
         for (int dk = -rk; dk <= rk; dk++) {
           for (int dj = -rj; dj <= rj; dj++) {
             for (int di = -ri; di <= ri; di++) {
-              double d2 = (di * s[0]) * (di * s[0]) + (dj * s[1]) * (dj * s[1]) +
-                          (dk * s[2]) * (dk * s[2]);
+              double d2 =
+                  (di * s[0]) * (di * s[0]) + (dj * s[1]) * (dj * s[1]) + (dk * s[2]) * (dk * s[2]);
               int64_t a = i + di, b = j + dj, c = k + dk;
               if (d2 > r * r * (1 + 1e-5) || a < 0 || b < 0 || c < 0 || a >= nx || b >= ny ||
                   c >= nz) {
@@ -108,7 +108,8 @@ static void test_ball_erosion(void) {
   for (int k = 0; k < 25; k++) {
     for (int j = 0; j < 25; j++) {
       for (int i = 0; i < 25; i++) {
-        double d = sqrt((i - 12.0) * (i - 12.0) + (j - 12.0) * (j - 12.0) + (k - 12.0) * (k - 12.0));
+        double d =
+            sqrt((i - 12.0) * (i - 12.0) + (j - 12.0) * (j - 12.0) + (k - 12.0) * (k - 12.0));
         int in = *at(o, i, j, k) > 0.5f;
         if (d <= R - r && !in) {
           inner_ok = 0;

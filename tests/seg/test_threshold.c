@@ -10,8 +10,8 @@ static void test_otsu(void) {
   carm_volume *v = make_vol(50, 40, 30, 1, 1, 1);
   for (int64_t n = 0; n < carm_volume_count(v); n++) {
     int hi = carm_rng_uniform(&rng) < 0.3;
-    v->data[n] = (float)(hi ? 300.0 + 20.0 * carm_rng_normal(&rng)
-                            : 100.0 + 10.0 * carm_rng_normal(&rng));
+    v->data[n] =
+        (float)(hi ? 300.0 + 20.0 * carm_rng_normal(&rng) : 100.0 + 10.0 * carm_rng_normal(&rng));
   }
   double t = 0.0;
   CHECK(carm_seg_otsu(&t, v, NULL, 256) == CARM_OK);
