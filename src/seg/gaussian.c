@@ -58,12 +58,16 @@ static carm_status smooth_axis(carm_volume *v, int axis, const float *w, int64_t
         for (int64_t t = 0; t < nx + 2 * r; t++) {
           buf[t] = line[clamp64(t - r, 0, nx - 1)];
         }
+        /* taps outermost so that the loop over i vectorises */
         for (int64_t i = 0; i < nx; i++) {
-          float acc = 0.0f;
-          for (int64_t t = 0; t <= 2 * r; t++) {
-            acc += w[t] * buf[i + t];
+          line[i] = 0.0f;
+        }
+        for (int64_t t = 0; t <= 2 * r; t++) {
+          const float wt = w[t];
+          const float *src = buf + t;
+          for (int64_t i = 0; i < nx; i++) {
+            line[i] += wt * src[i];
           }
-          line[i] = acc;
         }
       }
     } else if (axis == 1) {
