@@ -194,7 +194,7 @@ static int run_size(int64_t n, int runs) {
   printf("  whole pipeline: %.3f s wall, %.3f s CPU per run (CPU/wall %.2f; below the thread "
          "count means a shared, loaded machine)\n",
          wall_total / runs, cpu_total / runs, cpu_total / wall_total);
-  printf("  expected topology: 63 segments, 31 bifurcations, 33 end points\n");
+  printf("  truth topology: 63 segments, 31 bifurcations, 33 end points\n");
   printf("  checksums: sum(vesselness) %.6e, mask %lld voxels (Dice vs truth %.4f), skeleton %lld "
          "voxels, tree %lld segments, %lld bifurcations, %lld end points, length %.1f mm\n",
          vsum, (long long)nmask, 2.0 * (double)inter / (double)(nmask + ntruth), (long long)nskel,
