@@ -22,6 +22,7 @@
     isColorbar: false,
     multiplanarShowRender: niivue.SHOW_RENDER.ALWAYS,
     dragAndDropEnabled: false,
+    isRadiologicalConvention: true, // patient's right on the screen's left
   });
   window.carmViewer = { nv: nv, ready: false, points: [] };
 
