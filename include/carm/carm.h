@@ -6,4 +6,5 @@
 #include "carm/io.h"
 #include "carm/project.h"
 #include "carm/render.h"
+#include "carm/server.h"
 #endif
