@@ -5,5 +5,8 @@
 #include "carm/geometry.h"
 #include "carm/io.h"
 #include "carm/project.h"
+#include "carm/render.h"
+#include "carm/server.h"
+#include "carm/plan.h"
 #include "carm/seg.h"
 #endif
