@@ -192,8 +192,81 @@ static void test_branching_anisotropic(void) {
   carm_volume_destroy(m);
 }
 
+/* A tube with a bump: thinning leaves a spur, which the default pruning
+ * removes and which a tree without pruning keeps as a side branch. */
+static void test_spur(void) {
+  const double sp[3] = {1, 1, 1};
+  const branch br[1] = {{{8, 20, 20}, {52, 20, 20}, 4.0}};
+  carm_volume *m = draw(br, 1, 60, 40, 40, sp);
+  double bump[3] = {30, 24.5, 20};
+  draw_capsule(m, bump, bump, 2.5, 1.0f);
+  carm_seg_tree_opts o = CARM_SEG_TREE_OPTS_INIT;
+  o.spur_radius_factor = 0.0;
+  o.min_spur_mm = 0.0;
+  carm_seg_tree *raw = NULL, *pruned = NULL;
+  CHECK(carm_seg_tree_build(&raw, m, &o, NULL) == CARM_OK);
+  CHECK(carm_seg_tree_build(&pruned, m, NULL, NULL) == CARM_OK);
+  if (raw != NULL && pruned != NULL) {
+    printf("bumped tube: %lld segments without pruning, %lld with\n", (long long)raw->n_segments,
+           (long long)pruned->n_segments);
+    CHECK(raw->n_bifurcations >= 1);
+    CHECK(pruned->n_bifurcations == 0);
+    CHECK(pruned->n_segments == 1);
+    CHECK(pruned->n_endpoints == 2);
+  }
+  carm_seg_tree_destroy(raw);
+  carm_seg_tree_destroy(pruned);
+  o.version = 2;
+  CHECK(carm_seg_tree_build(&raw, m, &o, NULL) == CARM_ERR_INVALID);
+  CHECK(carm_seg_tree_build(NULL, m, NULL, NULL) == CARM_ERR_INVALID);
+  carm_volume_destroy(m);
+}
+
+/* The whole chain on a noisy image: vesselness, hysteresis, small
+ * component removal, tree; the Y's topology survives the noise. */
+static void test_pipeline(void) {
+  const branch br[3] = {{{6, 30, 20}, {36, 30, 20}, 3.0},
+                        {{36, 30, 20}, {60, 14, 22}, 2.2},
+                        {{36, 30, 20}, {60, 46, 18}, 2.2}};
+  const double sp[3] = {1, 1, 1};
+  carm_volume *truth = draw(br, 3, 68, 60, 40, sp), *img = make_like(truth);
+  carm_rng rng;
+  carm_rng_seed(&rng, 99);
+  for (int64_t n = 0; n < carm_volume_count(img); n++) {
+    img->data[n] = (float)(100.0 + 200.0 * truth->data[n] + 20.0 * carm_rng_normal(&rng));
+  }
+  carm_volume *ves = make_like(img), *hy = make_like(img), *mask = make_like(img);
+  carm_seg_vesselness_opts vo = CARM_SEG_VESSELNESS_OPTS_INIT;
+  vo.sigmas_mm[0] = 1.5;
+  vo.sigmas_mm[1] = 2.0;
+  vo.sigmas_mm[2] = 2.5;
+  CHECK(carm_seg_vesselness(ves, NULL, img, &vo) == CARM_OK);
+  CHECK(carm_seg_hysteresis(hy, ves, 0.1, 0.4, 26) == CARM_OK);
+  CHECK(carm_seg_keep_largest(mask, hy, 26, 1) == CARM_OK);
+  carm_seg_tree *t = NULL;
+  CHECK(carm_seg_tree_build(&t, mask, NULL, NULL) == CARM_OK);
+  if (t != NULL) {
+    double md, xd, mr, xr;
+    measure(t, br, 3, &md, &xd, &mr, &xr);
+    printf("noisy Y through vesselness: %lld segments, %lld bifurcations, centreline mean %.3f "
+           "mm, radius error mean %.3f mm\n",
+           (long long)t->n_segments, (long long)t->n_bifurcations, md, mr);
+    CHECK(t->n_bifurcations == 1);
+    CHECK(t->n_endpoints == 3);
+    CHECK(md < 0.5);
+  }
+  carm_seg_tree_destroy(t);
+  carm_volume_destroy(truth);
+  carm_volume_destroy(img);
+  carm_volume_destroy(ves);
+  carm_volume_destroy(hy);
+  carm_volume_destroy(mask);
+}
+
 int main(void) {
   test_y();
+  test_spur();
+  test_pipeline();
   test_branching_anisotropic();
   return check_done();
 }
