@@ -5,6 +5,9 @@
  * runs, the peak resident memory and checksums of the outputs so that
  * speed never hides a wrong answer.
  *
+ * The phantom is a binary tree of depth 5 (63 tubes, radius 6 mm down to
+ * 1.6 mm) in a 256 mm cube sampled with N^3 voxels, plus Gaussian noise.
+ *
  * Usage: bench_seg [N ...] [--runs R]   (default: N = 256, R = 3)
  * e.g.   bench_seg 256 512 --runs 1
  */
@@ -110,7 +113,13 @@ static int run_size(int64_t n, int runs) {
     fprintf(stderr, "bench_seg: %s\n", carm_last_error());
     goto cleanup;
   }
+  /* the same 256 mm phantom at every size: N voxels of 256 / N mm, so the
+   * vesselness scales (mm) and the tree's topology do not depend on N */
   double scale = (double)n / 256.0;
+  for (int c = 0; c < 3; c++) {
+    truth->spacing[c] = img->spacing[c] = ves->spacing[c] = mask->spacing[c] = tmp->spacing[c] =
+        skel->spacing[c] = dist->spacing[c] = 1.0 / scale;
+  }
   carm_rng rng;
   carm_rng_seed(&rng, 2026);
   double a[3] = {0.5 * (double)n, 8.0 * scale, 0.5 * (double)n}, dir[3] = {0.05, 1.0, 0.02};
@@ -143,7 +152,7 @@ static int run_size(int64_t n, int runs) {
       st = carm_seg_hysteresis(tmp, ves, 0.05, 0.3, 26);
     }
     if (st == CARM_OK) {
-      st = carm_seg_remove_small(mask, tmp, 26, 200);
+      st = carm_seg_remove_small(mask, tmp, 26, (int64_t)(200.0 * scale * scale * scale));
     }
     double t2 = now_s();
     if (st == CARM_OK) {

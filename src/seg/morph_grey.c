@@ -94,10 +94,13 @@ carm_status carm_seg_morph_grey(carm_volume *out, const carm_volume *in, carm_se
   }
   const double *sp = in->spacing;
   double lim = radius_mm * radius_mm * (1.0 + SEG_BALL_SLACK) + 1e-12;
-  int rj = (int)floor(sqrt(lim) / sp[1]), rk = (int)floor(sqrt(lim) / sp[2]);
-  if ((double)rj * sp[0] > 1e6 || (double)rk > 1e6 || sqrt(lim) / sp[0] > 1e6) {
-    return carm_error(CARM_ERR_RANGE, "grey morphology: radius %g mm is too large", radius_mm);
+  for (int a = 0; a < 3; a++) {
+    if (sqrt(lim) / sp[a] > 1e4) {
+      return carm_error(CARM_ERR_RANGE, "grey morphology: radius %g mm is over 10^4 voxels",
+                        radius_mm);
+    }
   }
+  int rj = (int)floor(sqrt(lim) / sp[1]), rk = (int)floor(sqrt(lim) / sp[2]);
   chord *ch = malloc((size_t)(2 * rj + 1) * (size_t)(2 * rk + 1) * sizeof *ch);
   if (ch == NULL) {
     return carm_error(CARM_ERR_NOMEM, "grey morphology: cannot allocate the ball");

@@ -727,9 +727,15 @@ carm_status carm_seg_tree_from_skeleton(carm_seg_tree **out, const carm_volume *
   }
   int64_t root = -1;
   if (st == CARM_OK && o->has_root) {
+    /* the nearest end point or bifurcation (degree-2 nodes are thinning
+     * artefacts that merge away); any node when there is none */
     double best = INFINITY;
+    int any_real = 0;
     for (int64_t u = 0; u < g.nn; u++) {
-      if (!g.nodes[u].alive || g.nodes[u].deg == 0) {
+      any_real = any_real || (g.nodes[u].alive && g.nodes[u].deg > 0 && g.nodes[u].deg != 2);
+    }
+    for (int64_t u = 0; u < g.nn; u++) {
+      if (!g.nodes[u].alive || g.nodes[u].deg == 0 || (any_real && g.nodes[u].deg == 2)) {
         continue;
       }
       double d2 = 0.0;
