@@ -70,7 +70,9 @@ void carm_seg_eigen_sym3(const double h[6], double lambda[3]);
  * `sigma_mm` (isotropic in millimetres; 0 = no smoothing). Second
  * derivatives are central differences in mm^-2 (not scale-normalised).
  * `l1`, `l2`, `l3` receive the eigenvalues sorted by magnitude
- * (|l1| <= |l2| <= |l3|); border voxels use replicated edges.
+ * (|l1| <= |l2| <= |l3|). Border voxels take the Hessian of the nearest
+ * interior voxel (a clamped stencil would turn gradients into spurious
+ * curvature); axes with fewer than 3 voxels contribute no derivatives.
  */
 carm_status carm_seg_hessian_eigen(carm_volume *l1, carm_volume *l2, carm_volume *l3,
                                    const carm_volume *in, double sigma_mm);
