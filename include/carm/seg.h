@@ -245,7 +245,7 @@ typedef enum carm_seg_segment_kind {
 
 /** One centreline segment between two graph nodes, oriented away from the root. */
 typedef struct carm_seg_segment {
-  int64_t id;                 /**< 1.. */
+  int64_t id;                 /**< index in the tree's segment array (0..) */
   int64_t parent;             /**< id of the parent segment, -1 when it starts at a root */
   carm_seg_segment_kind kind; /**< see carm_seg_segment_kind */
   int64_t n_points;           /**< >= 2 */
@@ -260,6 +260,8 @@ typedef struct carm_seg_tree {
   int64_t n_bifurcations;     /**< nodes of degree >= 3 */
   int64_t n_endpoints;        /**< nodes of degree 1 (roots included) */
   int64_t n_roots;            /**< number of trees */
+  char kind[32];              /**< vessel kind written to JSON ("vessel" by default;
+                                   set e.g. "artery" when the input phase is known) */
 } carm_seg_tree;
 
 /** Options of carm_seg_tree_build (start from CARM_SEG_TREE_OPTS_INIT). */
@@ -307,11 +309,16 @@ void carm_seg_tree_destroy(carm_seg_tree *tree);
 double carm_seg_tree_length_mm(const carm_seg_tree *tree);
 
 /**
- * Write the tree as JSON (atomic: temporary file, then rename):
- * {"format": "carm-vessel-tree", "version": 1, "units": "mm", "frame": "LPS",
- *  "n_bifurcations": .., "n_endpoints": ..,
- *  "segments": [{"id": 1, "parent": -1, "kind": "root"|"branch"|"terminal",
- *                "points": [[x, y, z], ...], "radius": [r, ...]}, ...]}
+ * Write the tree as JSON (atomic: temporary file, then rename). The layout
+ * follows the twin's ground truth (carm_twin_write_tree) so that the two
+ * compare directly:
+ * {"format": "carm-vessel-tree", "version": 1, "units": "mm",
+ *  "frame": "patient LPS mm (the volumes' physical space)",
+ *  "n_bifurcations": .., "n_endpoints": .., "n_roots": ..,
+ *  "segments": [{"id": 0, "parent": null | id, "kind": tree->kind,
+ *                "topology": "root" | "branch" | "terminal",
+ *                "generation": 0 for roots, parent's + 1,
+ *                "points": [[x, y, z], ...] (mm), "radius": [r, ...] (mm)}, ...]}
  */
 carm_status carm_seg_tree_write_json(const carm_seg_tree *tree, const char *path);
 
