@@ -225,7 +225,7 @@ carm_status carm_clinical_bclc(carm_bclc_result *out, const carm_bclc_input *in,
                 flag_text(in->transplant_candidate), NAN);
 
   clin_note(rep, "BCLC 2022 treatment stage migration: the recommended option is a starting "
-                 "point; the board records its decision and reason");
+                 "point, and the board records its decision and reason");
 
   /* D: PS 3-4. */
   if (in->ecog_ps >= 3) {
