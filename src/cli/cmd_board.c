@@ -19,8 +19,7 @@ const char carm_cmd_board_usage[] =
     "usage: carm board SUBCOMMAND ...\n"
     "\n"
     "subcommands:\n"
-    "  calc NAME key=value ...   run one calculator, print one JSON object\n" BOARD_STORE_USAGE
-    "\n"
+    "  calc NAME key=value ...   run one calculator, print one JSON object\n" BOARD_STORE_USAGE "\n"
     "calculators and their keys (values with a unit where one applies):\n"
     "  child-pugh   bilirubin albumin inr ascites=none|mild|moderate\n"
     "               encephalopathy=none|grade1-2|grade3-4\n"
@@ -358,7 +357,9 @@ static int read_child_pugh(const calc_spec *s, const kv_args *a, carm_child_pugh
   if (rc == CLI_OK) {
     rc = opt_word(s, a, "encephalopathy", "none|grade1-2|grade3-4", &he);
   }
-  in->ascites = asc == 0 ? CARM_ASCITES_UNSET : asc >= 3 ? CARM_ASCITES_MODERATE : (carm_ascites)asc;
+  in->ascites = asc == 0   ? CARM_ASCITES_UNSET
+                : asc >= 3 ? CARM_ASCITES_MODERATE
+                           : (carm_ascites)asc;
   in->encephalopathy = (carm_encephalopathy)he;
   return rc;
 }
