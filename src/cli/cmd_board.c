@@ -541,11 +541,11 @@ static int run_criterion(const calc_spec *s, const kv_args *a, json_t *o) {
   }
   json_object_set_new(o, "within", json_boolean(r.within));
   json_object_set_new(o, "nodules", json_integer(r.n_nodules));
-  json_object_set_new(o, "largest_cm", json_real(r.largest_cm));
-  json_object_set_new(o, "total_cm", json_real(r.total_cm));
+  json_object_set_new(o, "largest_cm", num(r.largest_cm));
+  json_object_set_new(o, "total_cm", num(r.total_cm));
   if (isfinite(r.value)) {
     json_object_set_new(o, c == CARM_CRITERION_TTV_AFP ? "ttv_cm3" : "largest_plus_count",
-                        json_real(r.value));
+                        num(r.value));
   }
   put_report(o, &r.report);
   return CLI_OK;
