@@ -698,8 +698,7 @@ static void list_calcs(FILE *f) {
   fprintf(f, "\n");
 }
 
-/* carm board calc NAME key=value ... */
-static int board_calc(int argc, char **argv) {
+int board_calc_json(int argc, char **argv, char **out_text) {
   if (argc < 2) {
     fprintf(stderr, "carm board calc: missing calculator name\n");
     list_calcs(stderr);
@@ -729,12 +728,22 @@ static int board_calc(int argc, char **argv) {
     if (text == NULL) {
       rc = cli_fail(CLI_FAIL, "board calc", "cannot format JSON");
     } else {
-      fputs(text, stdout);
-      fputc('\n', stdout);
-      free(text);
+      *out_text = text;
     }
   }
   json_decref(o);
+  return rc;
+}
+
+/* carm board calc NAME key=value ... */
+static int board_calc(int argc, char **argv) {
+  char *text = NULL;
+  int rc = board_calc_json(argc, argv, &text);
+  if (rc == CLI_OK) {
+    fputs(text, stdout);
+    fputc('\n', stdout);
+    free(text);
+  }
   return rc;
 }
 

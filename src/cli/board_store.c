@@ -1,0 +1,594 @@
+/* carm board's case-store subcommands: add-patient, labs, state, study,
+ * score, meeting, decide, show. Each is a thin wrapper over one
+ * carm_board_* call (include/carm/board.h). */
+#include "carm/board.h"
+#include "cli/board.h"
+#include "cli/cli.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#define MAX_ITEMS 64
+
+typedef struct store_args {
+  const char *cmd;
+  const char *db;
+  const char *actor;
+  const char *positional[4];
+  int n_positional;
+  const char *key[MAX_ITEMS];
+  const char *val[MAX_ITEMS];
+  size_t key_len[MAX_ITEMS];
+  int n;
+  int rest; /* index in argv of the first argument left for `score` */
+} store_args;
+
+/* Parse --db, --actor, positionals and key=value (only keys in `keys`,
+ * space separated; `repeat` lists those that may repeat). With
+ * stop_after_positionals > 0, stop after that many positionals plus the
+ * keys in `keys` (for `score`, whose tail belongs to the calculator). */
+static int parse(store_args *a, int argc, char **argv, const char *keys, const char *repeat,
+                 int stop_after_positionals) {
+  memset(a, 0, sizeof *a);
+  a->cmd = argv[0];
+  a->db = getenv("CARM_BOARD_DB");
+  a->actor = getenv("CARM_ACTOR");
+  if (a->actor == NULL || a->actor[0] == '\0') {
+    a->actor = getenv("USER");
+  }
+  int i = 1;
+  for (; i < argc; i++) {
+    const char *s = argv[i];
+    if (strcmp(s, "--db") == 0 || strcmp(s, "--actor") == 0) {
+      if (i + 1 >= argc) {
+        return cli_fail(CLI_USAGE, "board", "%s: %s needs a value", a->cmd, s);
+      }
+      if (s[2] == 'd') {
+        a->db = argv[++i];
+      } else {
+        a->actor = argv[++i];
+      }
+      continue;
+    }
+    const char *eq = strchr(s, '=');
+    if (eq == NULL) {
+      if (stop_after_positionals > 0 && a->n_positional == stop_after_positionals) {
+        break;
+      }
+      if (a->n_positional >= 4) {
+        return cli_fail(CLI_USAGE, "board", "%s: unexpected argument '%s'", a->cmd, s);
+      }
+      a->positional[a->n_positional++] = s;
+      continue;
+    }
+    size_t len = (size_t)(eq - s);
+    int allowed = 0;
+    int repeatable = 0;
+    for (int pass = 0; pass < 2; pass++) {
+      const char *list = pass == 0 ? keys : repeat;
+      const char *p = list;
+      while (p != NULL && *p != '\0') {
+        const char *e = strchr(p, ' ');
+        size_t l = e != NULL ? (size_t)(e - p) : strlen(p);
+        if (l == len && strncmp(p, s, len) == 0) {
+          allowed = 1;
+          repeatable |= pass == 1;
+        }
+        p = e != NULL ? e + 1 : p + l;
+      }
+    }
+    if (!allowed) {
+      return cli_fail(CLI_USAGE, "board", "%s: unknown key '%.*s' (expected: %s%s%s)", a->cmd,
+                      (int)len, s, keys, repeat != NULL ? " " : "", repeat != NULL ? repeat : "");
+    }
+    for (int j = 0; j < a->n && !repeatable; j++) {
+      if (a->key_len[j] == len && strncmp(a->key[j], s, len) == 0) {
+        return cli_fail(CLI_USAGE, "board", "%s: key '%.*s' given twice", a->cmd, (int)len, s);
+      }
+    }
+    if (a->n >= MAX_ITEMS) {
+      return cli_fail(CLI_USAGE, "board", "%s: too many arguments", a->cmd);
+    }
+    a->key[a->n] = s;
+    a->key_len[a->n] = len;
+    a->val[a->n] = eq + 1;
+    a->n++;
+  }
+  a->rest = i;
+  if (a->db == NULL || a->db[0] == '\0') {
+    return cli_fail(CLI_USAGE, "board", "%s: missing --db FILE (or $CARM_BOARD_DB)", a->cmd);
+  }
+  if (a->actor == NULL || a->actor[0] == '\0') {
+    return cli_fail(CLI_USAGE, "board", "%s: missing --actor NAME (or $CARM_ACTOR)", a->cmd);
+  }
+  return CLI_OK;
+}
+
+/* parse() for a read-only command when no actor is in the environment. */
+static int parse_reader(store_args *a, int argc, char **argv) {
+  int has_actor = 0;
+  for (int i = 1; i < argc; i++) {
+    has_actor |= strcmp(argv[i], "--actor") == 0;
+  }
+  if (has_actor) {
+    return parse(a, argc, argv, "", NULL, 0);
+  }
+  char *args[16];
+  if (argc > 13) {
+    return cli_fail(CLI_USAGE, "board", "%s: too many arguments", argv[0]);
+  }
+  char actor_flag[] = "--actor";
+  char actor_name[] = "reader";
+  for (int i = 0; i < argc; i++) {
+    args[i] = argv[i];
+  }
+  args[argc] = actor_flag;
+  args[argc + 1] = actor_name;
+  return parse(a, argc + 2, args, "", NULL, 0);
+}
+
+static const char *get(const store_args *a, const char *key) {
+  for (int i = 0; i < a->n; i++) {
+    if (strlen(key) == a->key_len[i] && strncmp(a->key[i], key, a->key_len[i]) == 0) {
+      return a->val[i];
+    }
+  }
+  return NULL;
+}
+
+static int need(const store_args *a, const char *key, const char **out) {
+  *out = get(a, key);
+  if (*out == NULL || (*out)[0] == '\0') {
+    return cli_fail(CLI_USAGE, "board", "%s: missing %s=...", a->cmd, key);
+  }
+  return CLI_OK;
+}
+
+static int need_pseudonym(const store_args *a) {
+  if (a->n_positional != 1) {
+    return cli_fail(CLI_USAGE, "board", "%s: expected one PSEUDONYM", a->cmd);
+  }
+  return CLI_OK;
+}
+
+/* Library status → exit code: bad input 2, otherwise 1. */
+static int lib_fail(const store_args *a, carm_status st) {
+  fprintf(stderr, "carm board %s: %s (%s)\n", a->cmd, carm_last_error(), carm_strerror(st));
+  return st == CARM_ERR_INVALID || st == CARM_ERR_RANGE ? CLI_USAGE : CLI_FAIL;
+}
+
+static int open_db(const store_args *a, carm_board **db) {
+  carm_status st = carm_board_open(db, a->db, a->actor);
+  return st == CARM_OK ? CLI_OK : lib_fail(a, st);
+}
+
+static int yes_no(const store_args *a, const char *key, carm_clinical_flag *out) {
+  const char *v = get(a, key);
+  if (v == NULL) {
+    return CLI_OK;
+  }
+  if (strcasecmp(v, "yes") == 0) {
+    *out = CARM_FLAG_YES;
+  } else if (strcasecmp(v, "no") == 0) {
+    *out = CARM_FLAG_NO;
+  } else {
+    return cli_fail(CLI_USAGE, "board", "%s: %s '%s': expected yes or no", a->cmd, key, v);
+  }
+  return CLI_OK;
+}
+
+int board_add_patient(int argc, char **argv) {
+  store_args a;
+  int rc = parse(&a, argc, argv, "", NULL, 0);
+  if (rc == CLI_OK) {
+    rc = need_pseudonym(&a);
+  }
+  if (rc != CLI_OK) {
+    return rc;
+  }
+  carm_board *db = NULL;
+  rc = open_db(&a, &db);
+  if (rc != CLI_OK) {
+    return rc;
+  }
+  int64_t id = 0;
+  carm_status st = carm_board_add_patient(db, a.positional[0], &id);
+  carm_board_close(db);
+  if (st != CARM_OK) {
+    return lib_fail(&a, st);
+  }
+  printf("{\"patient\": %lld, \"pseudonym\": \"%s\"}\n", (long long)id, a.positional[0]);
+  return CLI_OK;
+}
+
+int board_labs(int argc, char **argv) {
+  static const char *const names[] = {"bilirubin", "albumin", "creatinine", "sodium", "inr", "afp"};
+  static const carm_clinical_analyte an[] = {CARM_LAB_BILIRUBIN,  CARM_LAB_ALBUMIN,
+                                             CARM_LAB_CREATININE, CARM_LAB_SODIUM,
+                                             CARM_LAB_INR,        CARM_LAB_AFP};
+  store_args a;
+  int rc = parse(&a, argc, argv, "date bilirubin albumin creatinine sodium inr afp", NULL, 0);
+  const char *date = NULL;
+  if (rc == CLI_OK) {
+    rc = need_pseudonym(&a);
+  }
+  if (rc == CLI_OK) {
+    rc = need(&a, "date", &date);
+  }
+  if (rc != CLI_OK) {
+    return rc;
+  }
+  /* Parse every value before writing any. */
+  carm_clinical_lab labs[6];
+  int given[6] = {0};
+  int n_given = 0;
+  for (int i = 0; i < 6; i++) {
+    const char *v = get(&a, names[i]);
+    if (v == NULL) {
+      continue;
+    }
+    carm_status st = carm_clinical_lab_parse(&labs[i], an[i], v);
+    if (st != CARM_OK) {
+      return lib_fail(&a, st);
+    }
+    given[i] = 1;
+    n_given++;
+  }
+  if (n_given == 0) {
+    return cli_fail(CLI_USAGE, "board",
+                    "labs: give at least one of bilirubin albumin creatinine sodium inr afp");
+  }
+  carm_board *db = NULL;
+  rc = open_db(&a, &db);
+  if (rc != CLI_OK) {
+    return rc;
+  }
+  char out[1024] = "";
+  size_t len = 0;
+  int first = 1;
+  for (int i = 0; i < 6 && rc == CLI_OK; i++) {
+    if (!given[i]) {
+      continue;
+    }
+    int64_t id = 0;
+    carm_status st = carm_board_add_lab(db, a.positional[0], date, an[i], &labs[i], &id);
+    if (st != CARM_OK) {
+      rc = lib_fail(&a, st);
+      break;
+    }
+    int w = snprintf(out + len, sizeof out - len,
+                     "%s{\"id\": %lld, \"analyte\": \"%s\", \"value\": %.10g, \"unit\": \"%s\"}",
+                     first ? "" : ", ", (long long)id, names[i], labs[i].value,
+                     carm_clinical_unit_name(labs[i].unit));
+    if (w > 0 && (size_t)w < sizeof out - len) {
+      len += (size_t)w;
+    }
+    first = 0;
+  }
+  carm_board_close(db);
+  if (rc == CLI_OK) {
+    printf("{\"pseudonym\": \"%s\", \"labs\": [%s]}\n", a.positional[0], out);
+  }
+  return rc;
+}
+
+int board_state(int argc, char **argv) {
+  store_args a;
+  int rc = parse(&a, argc, argv,
+                 "date ecog ascites encephalopathy portal_hypertension vascular_invasion "
+                 "extrahepatic",
+                 NULL, 0);
+  const char *date = NULL;
+  if (rc == CLI_OK) {
+    rc = need_pseudonym(&a);
+  }
+  if (rc == CLI_OK) {
+    rc = need(&a, "date", &date);
+  }
+  carm_board_state s = CARM_BOARD_STATE_INIT;
+  if (rc == CLI_OK) {
+    rc = yes_no(&a, "portal_hypertension", &s.portal_hypertension);
+  }
+  if (rc == CLI_OK) {
+    rc = yes_no(&a, "vascular_invasion", &s.vascular_invasion);
+  }
+  if (rc == CLI_OK) {
+    rc = yes_no(&a, "extrahepatic", &s.extrahepatic);
+  }
+  if (rc != CLI_OK) {
+    return rc;
+  }
+  const char *v = get(&a, "ecog");
+  if (v != NULL) {
+    int64_t e = 0;
+    if (cli_parse_int64(v, &e) != 0 || e < 0 || e > 4) {
+      return cli_fail(CLI_USAGE, "board", "state: ecog '%s': expected 0-4", v);
+    }
+    s.ecog_ps = (int)e;
+  }
+  v = get(&a, "ascites");
+  if (v != NULL) {
+    s.ascites = strcasecmp(v, "none") == 0       ? CARM_ASCITES_NONE
+                : strcasecmp(v, "mild") == 0     ? CARM_ASCITES_MILD
+                : strcasecmp(v, "moderate") == 0 ? CARM_ASCITES_MODERATE
+                                                 : CARM_ASCITES_UNSET;
+    if (s.ascites == CARM_ASCITES_UNSET) {
+      return cli_fail(CLI_USAGE, "board", "state: ascites '%s': expected none|mild|moderate", v);
+    }
+  }
+  v = get(&a, "encephalopathy");
+  if (v != NULL) {
+    s.encephalopathy = strcasecmp(v, "none") == 0       ? CARM_HE_NONE
+                       : strcasecmp(v, "grade1-2") == 0 ? CARM_HE_GRADE_1_2
+                       : strcasecmp(v, "grade3-4") == 0 ? CARM_HE_GRADE_3_4
+                                                        : CARM_HE_UNSET;
+    if (s.encephalopathy == CARM_HE_UNSET) {
+      return cli_fail(CLI_USAGE, "board",
+                      "state: encephalopathy '%s': expected none|grade1-2|grade3-4", v);
+    }
+  }
+  carm_board *db = NULL;
+  rc = open_db(&a, &db);
+  if (rc != CLI_OK) {
+    return rc;
+  }
+  int64_t id = 0;
+  carm_status st = carm_board_set_state(db, a.positional[0], date, &s, &id);
+  carm_board_close(db);
+  if (st != CARM_OK) {
+    return lib_fail(&a, st);
+  }
+  printf("{\"state\": %lld}\n", (long long)id);
+  return CLI_OK;
+}
+
+int board_study(int argc, char **argv) {
+  store_args a;
+  int rc = parse(&a, argc, argv, "date modality", "tumour", 0);
+  const char *date = NULL;
+  const char *modality = NULL;
+  if (rc == CLI_OK) {
+    rc = need_pseudonym(&a);
+  }
+  if (rc == CLI_OK) {
+    rc = need(&a, "date", &date);
+  }
+  if (rc == CLI_OK) {
+    rc = need(&a, "modality", &modality);
+  }
+  if (rc != CLI_OK) {
+    return rc;
+  }
+  carm_board_tumour t[MAX_ITEMS];
+  char buf[MAX_ITEMS][128];
+  int n = 0;
+  for (int i = 0; i < a.n; i++) {
+    if (a.key_len[i] != 6 || strncmp(a.key[i], "tumour", 6) != 0) {
+      continue;
+    }
+    snprintf(buf[n], sizeof buf[n], "%s", a.val[i]);
+    char *parts[4] = {NULL, NULL, NULL, NULL};
+    int np = 0;
+    char *p = buf[n];
+    while (p != NULL && np < 4) {
+      parts[np++] = p;
+      p = strchr(p, ':');
+      if (p != NULL) {
+        *p++ = '\0';
+      }
+    }
+    double d = 0.0;
+    double vol = NAN;
+    if (np < 2 || parts[0][0] == '\0' || cli_parse_double(parts[1], &d) != 0 ||
+        (np >= 4 && cli_parse_double(parts[3], &vol) != 0)) {
+      return cli_fail(CLI_USAGE, "board",
+                      "study: tumour '%s': expected LABEL:DIAMETER_MM[:SEGMENT[:VOLUME_ML]]",
+                      a.val[i]);
+    }
+    carm_board_tumour x = {
+        parts[0], d, NAN, vol, np >= 3 && parts[2][0] != '\0' ? parts[2] : NULL, CARM_FLAG_UNSET};
+    t[n++] = x;
+  }
+  carm_board *db = NULL;
+  rc = open_db(&a, &db);
+  if (rc != CLI_OK) {
+    return rc;
+  }
+  int64_t id = 0;
+  carm_status st = carm_board_add_study(db, a.positional[0], date, modality, t, n, &id);
+  carm_board_close(db);
+  if (st != CARM_OK) {
+    return lib_fail(&a, st);
+  }
+  printf("{\"study\": %lld, \"tumours\": %d}\n", (long long)id, n);
+  return CLI_OK;
+}
+
+int board_score(int argc, char **argv) {
+  store_args a;
+  /* score --db F PSEUDONYM date=D NAME key=value...: stop at NAME. */
+  int rc = parse(&a, argc, argv, "date", NULL, 1);
+  const char *date = NULL;
+  if (rc == CLI_OK) {
+    rc = need_pseudonym(&a);
+  }
+  if (rc == CLI_OK) {
+    rc = need(&a, "date", &date);
+  }
+  if (rc != CLI_OK) {
+    return rc;
+  }
+  if (a.rest >= argc) {
+    return cli_fail(CLI_USAGE, "board", "score: missing calculator NAME key=value ...");
+  }
+  /* board_calc_json wants argv[0] = "calc", argv[1] = NAME. */
+  char **cargv = &argv[a.rest - 1];
+  char *saved = cargv[0];
+  char calc_word[] = "calc";
+  cargv[0] = calc_word;
+  char *text = NULL;
+  rc = board_calc_json(argc - a.rest + 1, cargv, &text);
+  cargv[0] = saved;
+  if (rc != CLI_OK) {
+    return rc;
+  }
+  carm_board *db = NULL;
+  rc = open_db(&a, &db);
+  if (rc != CLI_OK) {
+    free(text);
+    return rc;
+  }
+  int64_t id = 0;
+  carm_status st = carm_board_add_score(db, a.positional[0], date, argv[a.rest], text, &id);
+  carm_board_close(db);
+  if (st != CARM_OK) {
+    free(text);
+    return lib_fail(&a, st);
+  }
+  fputs(text, stdout);
+  fputc('\n', stdout);
+  free(text);
+  return CLI_OK;
+}
+
+int board_meeting(int argc, char **argv) {
+  store_args a;
+  int rc = parse(&a, argc, argv, "date", "attendee", 0);
+  const char *date = NULL;
+  if (rc == CLI_OK) {
+    rc = need(&a, "date", &date);
+  }
+  if (rc != CLI_OK) {
+    return rc;
+  }
+  if (a.n_positional != 0) {
+    return cli_fail(CLI_USAGE, "board", "meeting: unexpected argument '%s'", a.positional[0]);
+  }
+  const char *names[MAX_ITEMS];
+  const char *specs[MAX_ITEMS];
+  char buf[MAX_ITEMS][160];
+  int n = 0;
+  for (int i = 0; i < a.n; i++) {
+    if (a.key_len[i] != 8 || strncmp(a.key[i], "attendee", 8) != 0) {
+      continue;
+    }
+    snprintf(buf[n], sizeof buf[n], "%s", a.val[i]);
+    char *colon = strrchr(buf[n], ':');
+    if (colon == NULL || colon == buf[n] || colon[1] == '\0') {
+      return cli_fail(CLI_USAGE, "board", "meeting: attendee '%s': expected NAME:SPECIALTY",
+                      a.val[i]);
+    }
+    *colon = '\0';
+    names[n] = buf[n];
+    specs[n] = colon + 1;
+    n++;
+  }
+  if (n == 0) {
+    return cli_fail(CLI_USAGE, "board",
+                    "meeting: give attendee=NAME:SPECIALTY (at least %d "
+                    "specialties for a quorum)",
+                    CARM_BOARD_QUORUM);
+  }
+  carm_board *db = NULL;
+  rc = open_db(&a, &db);
+  if (rc != CLI_OK) {
+    return rc;
+  }
+  int64_t id = 0;
+  int nspec = 0;
+  carm_status st = carm_board_add_meeting(db, date, names, specs, n, &id);
+  if (st == CARM_OK) {
+    st = carm_board_meeting_specialties(db, id, &nspec);
+  }
+  carm_board_close(db);
+  if (st != CARM_OK) {
+    return lib_fail(&a, st);
+  }
+  printf("{\"meeting\": %lld, \"attendees\": %d, \"specialties\": %d, \"quorum\": %s}\n",
+         (long long)id, n, nspec, nspec >= CARM_BOARD_QUORUM ? "true" : "false");
+  return CLI_OK;
+}
+
+int board_decide(int argc, char **argv) {
+  store_args a;
+  int rc =
+      parse(&a, argc, argv,
+            "meeting option rationale guideline deviation follow_up follow_up_on amends", NULL, 0);
+  const char *meeting = NULL;
+  carm_board_decision d;
+  memset(&d, 0, sizeof d);
+  if (rc == CLI_OK) {
+    rc = need_pseudonym(&a);
+  }
+  if (rc == CLI_OK) {
+    rc = need(&a, "meeting", &meeting);
+  }
+  if (rc == CLI_OK) {
+    rc = need(&a, "option", &d.chosen_option);
+  }
+  if (rc == CLI_OK) {
+    rc = need(&a, "rationale", &d.rationale);
+  }
+  if (rc != CLI_OK) {
+    return rc;
+  }
+  if (cli_parse_int64(meeting, &d.meeting_id) != 0 || d.meeting_id < 1) {
+    return cli_fail(CLI_USAGE, "board", "decide: meeting '%s': expected a meeting id", meeting);
+  }
+  const char *amends = get(&a, "amends");
+  if (amends != NULL && (cli_parse_int64(amends, &d.amends) != 0 || d.amends < 1)) {
+    return cli_fail(CLI_USAGE, "board", "decide: amends '%s': expected a decision id", amends);
+  }
+  d.pseudonym = a.positional[0];
+  d.guideline_option = get(&a, "guideline");
+  d.deviation = get(&a, "deviation");
+  d.follow_up = get(&a, "follow_up");
+  d.follow_up_on = get(&a, "follow_up_on");
+  carm_board *db = NULL;
+  rc = open_db(&a, &db);
+  if (rc != CLI_OK) {
+    return rc;
+  }
+  int64_t id = 0;
+  carm_status st = carm_board_decide(db, &d, &id);
+  carm_board_close(db);
+  if (st != CARM_OK) {
+    return lib_fail(&a, st);
+  }
+  printf("{\"decision\": %lld, \"amends\": %lld}\n", (long long)id, (long long)d.amends);
+  return CLI_OK;
+}
+
+int board_show(int argc, char **argv) {
+  store_args a;
+  /* Reading changes nothing, so no actor is needed. */
+  char *actor = getenv("CARM_ACTOR");
+  char *user = getenv("USER");
+  int rc = (actor == NULL || actor[0] == '\0') && (user == NULL || user[0] == '\0')
+               ? parse_reader(&a, argc, argv)
+               : parse(&a, argc, argv, "", NULL, 0);
+  if (rc == CLI_OK) {
+    rc = need_pseudonym(&a);
+  }
+  if (rc != CLI_OK) {
+    return rc;
+  }
+  carm_board *db = NULL;
+  rc = open_db(&a, &db);
+  if (rc != CLI_OK) {
+    return rc;
+  }
+  char *json = NULL;
+  carm_status st = carm_board_show(db, a.positional[0], &json);
+  carm_board_close(db);
+  if (st != CARM_OK) {
+    return lib_fail(&a, st);
+  }
+  fputs(json, stdout);
+  fputc('\n', stdout);
+  free(json);
+  return CLI_OK;
+}
