@@ -137,6 +137,26 @@ carm_status carm_board_decide(carm_board *db, const carm_board_decision *d, int6
  * allocated with malloc and belongs to the caller. */
 carm_status carm_board_show(carm_board *db, const char *pseudonym, char **out_json);
 
+/** What the store knows of a case as of a date: the latest value of each
+ * lab, the latest clinical state and the tumours of the latest study with
+ * tumours, each on or before `as_of`. */
+typedef struct carm_board_case {
+  carm_clinical_lab labs[6]; /**< indexed by carm_clinical_analyte; unit NONE: none */
+  char lab_dates[6][11];
+  int has_state;
+  carm_board_state state;
+  char state_date[11];
+  int64_t study_id; /**< 0: no study with tumours */
+  char study_date[11];
+  int n_tumours;
+  double diameters_mm[64];
+  double volumes_ml[64]; /**< NaN where unknown */
+} carm_board_case;
+
+/** Gather the case of `pseudonym` as of `as_of` (YYYY-MM-DD). */
+carm_status carm_board_case_get(carm_board *db, const char *pseudonym, const char *as_of,
+                                carm_board_case *out);
+
 /** Count the rows of one table (for tests and `carm board show`):
  * "patients", "labs", "clinical_state", "studies", "tumours", "scores",
  * "meetings", "attendees", "decisions", "audit". */

@@ -782,6 +782,133 @@ carm_status carm_board_decide(carm_board *b, const carm_board_decision *d, int64
 
 /* ---- reads ------------------------------------------------------------------ */
 
+static carm_clinical_unit unit_from_name(const char *name) {
+  for (int u = CARM_UNIT_MG_DL; u <= CARM_UNIT_RATIO; u++) {
+    if (strcmp(name, carm_clinical_unit_name((carm_clinical_unit)u)) == 0) {
+      return (carm_clinical_unit)u;
+    }
+  }
+  return CARM_UNIT_NONE;
+}
+
+static void copy_date(char dst[11], const unsigned char *src) {
+  snprintf(dst, 11, "%s", src != NULL ? (const char *)src : "");
+}
+
+static carm_clinical_flag flag_from(sqlite3_stmt *s, int col) {
+  if (sqlite3_column_type(s, col) == SQLITE_NULL) {
+    return CARM_FLAG_UNSET;
+  }
+  return sqlite3_column_int(s, col) != 0 ? CARM_FLAG_YES : CARM_FLAG_NO;
+}
+
+carm_status carm_board_case_get(carm_board *b, const char *pseudonym, const char *as_of,
+                                carm_board_case *out) {
+  if (b == NULL || out == NULL) {
+    return carm_error(CARM_ERR_INVALID, "board store: NULL argument");
+  }
+  if (!valid_date(as_of)) {
+    return carm_error(CARM_ERR_INVALID, "board store: date must be YYYY-MM-DD");
+  }
+  carm_board_case c;
+  memset(&c, 0, sizeof c);
+  carm_board_state init = CARM_BOARD_STATE_INIT;
+  c.state = init;
+  carm_status st = exec(b->db, "BEGIN", "begin read");
+  if (st != CARM_OK) {
+    return st;
+  }
+  int64_t pid = 0;
+  st = patient_id(b, pseudonym, &pid);
+  sqlite3_stmt *q = NULL;
+  for (int a = 0; a < 6 && st == CARM_OK; a++) {
+    if (sqlite3_prepare_v2(b->db,
+                           "SELECT value, unit, taken_on FROM labs WHERE patient_id = ? AND "
+                           "analyte = ? AND taken_on <= ? ORDER BY taken_on DESC, id DESC "
+                           "LIMIT 1",
+                           -1, &q, NULL) != SQLITE_OK) {
+      st = db_err(b->db, "prepare");
+      break;
+    }
+    sqlite3_bind_int64(q, 1, pid);
+    sqlite3_bind_text(q, 2, carm_clinical_analyte_name((carm_clinical_analyte)a), -1,
+                      SQLITE_TRANSIENT);
+    sqlite3_bind_text(q, 3, as_of, -1, SQLITE_TRANSIENT);
+    if (sqlite3_step(q) == SQLITE_ROW) {
+      c.labs[a].value = sqlite3_column_double(q, 0);
+      c.labs[a].unit = unit_from_name((const char *)sqlite3_column_text(q, 1));
+      copy_date(c.lab_dates[a], sqlite3_column_text(q, 2));
+    }
+    sqlite3_finalize(q);
+    q = NULL;
+  }
+  if (st == CARM_OK) {
+    if (sqlite3_prepare_v2(b->db,
+                           "SELECT ecog, ascites, encephalopathy, portal_hypertension, "
+                           "vascular_invasion, extrahepatic, observed_on FROM clinical_state "
+                           "WHERE patient_id = ? AND observed_on <= ? ORDER BY observed_on "
+                           "DESC, id DESC LIMIT 1",
+                           -1, &q, NULL) != SQLITE_OK) {
+      st = db_err(b->db, "prepare");
+    } else {
+      sqlite3_bind_int64(q, 1, pid);
+      sqlite3_bind_text(q, 2, as_of, -1, SQLITE_TRANSIENT);
+      if (sqlite3_step(q) == SQLITE_ROW) {
+        c.has_state = 1;
+        if (sqlite3_column_type(q, 0) != SQLITE_NULL) {
+          c.state.ecog_ps = sqlite3_column_int(q, 0);
+        }
+        const char *asc = (const char *)sqlite3_column_text(q, 1);
+        if (asc != NULL) {
+          c.state.ascites = strcmp(asc, "none") == 0   ? CARM_ASCITES_NONE
+                            : strcmp(asc, "mild") == 0 ? CARM_ASCITES_MILD
+                                                       : CARM_ASCITES_MODERATE;
+        }
+        const char *he = (const char *)sqlite3_column_text(q, 2);
+        if (he != NULL) {
+          c.state.encephalopathy = strcmp(he, "none") == 0       ? CARM_HE_NONE
+                                   : strcmp(he, "grade1-2") == 0 ? CARM_HE_GRADE_1_2
+                                                                 : CARM_HE_GRADE_3_4;
+        }
+        c.state.portal_hypertension = flag_from(q, 3);
+        c.state.vascular_invasion = flag_from(q, 4);
+        c.state.extrahepatic = flag_from(q, 5);
+        copy_date(c.state_date, sqlite3_column_text(q, 6));
+      }
+      sqlite3_finalize(q);
+      q = NULL;
+    }
+  }
+  if (st == CARM_OK) {
+    if (sqlite3_prepare_v2(b->db,
+                           "SELECT s.id, s.study_date, t.diameter_mm, t.volume_ml FROM tumours t "
+                           "JOIN studies s ON s.id = t.study_id WHERE s.id = (SELECT s2.id FROM "
+                           "studies s2 WHERE s2.patient_id = ? AND s2.study_date <= ? AND "
+                           "EXISTS (SELECT 1 FROM tumours t2 WHERE t2.study_id = s2.id) ORDER "
+                           "BY s2.study_date DESC, s2.id DESC LIMIT 1) ORDER BY t.id",
+                           -1, &q, NULL) != SQLITE_OK) {
+      st = db_err(b->db, "prepare");
+    } else {
+      sqlite3_bind_int64(q, 1, pid);
+      sqlite3_bind_text(q, 2, as_of, -1, SQLITE_TRANSIENT);
+      while (sqlite3_step(q) == SQLITE_ROW && c.n_tumours < 64) {
+        c.study_id = sqlite3_column_int64(q, 0);
+        copy_date(c.study_date, sqlite3_column_text(q, 1));
+        c.diameters_mm[c.n_tumours] = sqlite3_column_double(q, 2);
+        c.volumes_ml[c.n_tumours] =
+            sqlite3_column_type(q, 3) == SQLITE_NULL ? NAN : sqlite3_column_double(q, 3);
+        c.n_tumours++;
+      }
+      sqlite3_finalize(q);
+    }
+  }
+  sqlite3_exec(b->db, "COMMIT", NULL, NULL, NULL);
+  if (st == CARM_OK) {
+    *out = c;
+  }
+  return st;
+}
+
 static const char *const tables[] = {"patients",  "labs",   "clinical_state", "studies",
                                      "tumours",   "scores", "meetings",       "attendees",
                                      "decisions", "audit"};

@@ -8,6 +8,9 @@
  * stderr; returns CLI_OK, CLI_USAGE or CLI_FAIL. */
 int board_calc_json(int argc, char **argv, char **out_text);
 
+/** Silence board_calc_json's messages (they stay in carm_last_error()). */
+void board_calc_quiet(int quiet);
+
 /* The case-store subcommands (board_store.c); argv[0] is the name. */
 int board_add_patient(int argc, char **argv);
 int board_labs(int argc, char **argv);
@@ -17,6 +20,7 @@ int board_score(int argc, char **argv);
 int board_meeting(int argc, char **argv);
 int board_decide(int argc, char **argv);
 int board_show(int argc, char **argv);
+int board_stage(int argc, char **argv);
 
 /* Usage lines for the store subcommands, spliced into `carm board --help`. */
 #define BOARD_STORE_USAGE                                                                          \
@@ -31,14 +35,16 @@ int board_show(int argc, char **argv);
   "  decide --db FILE PSEUDONYM meeting=ID option=.. rationale=.. [guideline=..]\n"                \
   "       [deviation=..] [follow_up=..] [follow_up_on=YYYY-MM-DD] [amends=ID]\n"                   \
   "  show --db FILE PSEUDONYM                    the case as JSON\n"                               \
+  "  stage --db FILE PSEUDONYM date=YYYY-MM-DD [sex=..] [dialysis=..] [transplant_candidate=..]\n" \
+  "       [pattern=..] [ps_cancer_related=..]   every calculator on the stored case, stored\n"     \
   "  (store options: --db FILE or $CARM_BOARD_DB; --actor NAME or $CARM_ACTOR / $USER)\n"
 
 /* Rows spliced into the dispatcher table of cmd_board.c. */
-#define BOARD_STORE_SUBCOMMANDS                                                                    \
-  , {"add-patient", board_add_patient}, {"labs", board_labs}, {"state", board_state},              \
-      {"study", board_study}, {"score", board_score}, {"meeting", board_meeting},                  \
-      {"decide", board_decide}, {                                                                  \
-    "show", board_show                                                                             \
-  }
+/* clang-format off */
+#define BOARD_STORE_SUBCOMMANDS \
+  , {"add-patient", board_add_patient}, {"labs", board_labs}, {"state", board_state}, \
+  {"study", board_study}, {"score", board_score}, {"meeting", board_meeting}, \
+  {"decide", board_decide}, {"show", board_show}, {"stage", board_stage}
+/* clang-format on */
 
 #endif

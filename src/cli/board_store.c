@@ -5,7 +5,10 @@
 #include "cli/board.h"
 #include "cli/cli.h"
 
+#include <jansson.h>
 #include <math.h>
+#include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -591,4 +594,233 @@ int board_show(int argc, char **argv) {
   fputc('\n', stdout);
   free(json);
   return CLI_OK;
+}
+
+/* ---- stage: every calculator on the stored case ---------------------------- */
+
+#define N_KEYS 20
+
+typedef struct stage_keys {
+  const char *name[N_KEYS];
+  char text[N_KEYS][600];
+  int n;
+} stage_keys;
+
+#if defined(__GNUC__)
+__attribute__((format(printf, 3, 4)))
+#endif
+static void
+key_set(stage_keys *k, const char *name, const char *fmt, ...) {
+  if (k->n >= N_KEYS) {
+    return;
+  }
+  int len = snprintf(k->text[k->n], sizeof k->text[k->n], "%s=", name);
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(k->text[k->n] + len, sizeof k->text[k->n] - (size_t)len, fmt, ap);
+  va_end(ap);
+  k->name[k->n] = name;
+  k->n++;
+}
+
+static const char *key_get(const stage_keys *k, const char *name) {
+  for (int i = 0; i < k->n; i++) {
+    if (strcmp(k->name[i], name) == 0) {
+      return k->text[i];
+    }
+  }
+  return NULL;
+}
+
+static const char *flag_word(carm_clinical_flag f) { return f == CARM_FLAG_YES ? "yes" : "no"; }
+
+int board_stage(int argc, char **argv) {
+  store_args a;
+  int rc = parse(&a, argc, argv, "date sex dialysis transplant_candidate pattern ps_cancer_related",
+                 NULL, 0);
+  const char *date = NULL;
+  if (rc == CLI_OK) {
+    rc = need_pseudonym(&a);
+  }
+  if (rc == CLI_OK) {
+    rc = need(&a, "date", &date);
+  }
+  if (rc != CLI_OK) {
+    return rc;
+  }
+  carm_board *db = NULL;
+  rc = open_db(&a, &db);
+  if (rc != CLI_OK) {
+    return rc;
+  }
+  carm_board_case c;
+  carm_status st = carm_board_case_get(db, a.positional[0], date, &c);
+  if (st != CARM_OK) {
+    carm_board_close(db);
+    return lib_fail(&a, st);
+  }
+
+  /* The stored facts as calculator keys (values with their units). */
+  stage_keys k;
+  memset(&k, 0, sizeof k);
+  static const char *const lab_keys[] = {"bilirubin", "albumin", "creatinine",
+                                         "sodium",    "inr",     "afp"};
+  for (int i = 0; i < 6; i++) {
+    if (c.labs[i].unit == CARM_UNIT_NONE) {
+      continue;
+    }
+    key_set(&k, lab_keys[i], "%.10g%s", c.labs[i].value,
+            c.labs[i].unit == CARM_UNIT_RATIO ? "" : carm_clinical_unit_name(c.labs[i].unit));
+  }
+  if (c.has_state) {
+    if (c.state.ecog_ps >= 0) {
+      key_set(&k, "ecog", "%d", c.state.ecog_ps);
+    }
+    if (c.state.ascites != CARM_ASCITES_UNSET) {
+      key_set(&k, "ascites", "%s",
+              c.state.ascites == CARM_ASCITES_NONE   ? "none"
+              : c.state.ascites == CARM_ASCITES_MILD ? "mild"
+                                                     : "moderate");
+    }
+    if (c.state.encephalopathy != CARM_HE_UNSET) {
+      key_set(&k, "encephalopathy", "%s",
+              c.state.encephalopathy == CARM_HE_NONE        ? "none"
+              : c.state.encephalopathy == CARM_HE_GRADE_1_2 ? "grade1-2"
+                                                            : "grade3-4");
+    }
+    if (c.state.portal_hypertension != CARM_FLAG_UNSET) {
+      key_set(&k, "portal_hypertension", "%s", flag_word(c.state.portal_hypertension));
+    }
+    if (c.state.vascular_invasion != CARM_FLAG_UNSET) {
+      key_set(&k, "vascular_invasion", "%s", flag_word(c.state.vascular_invasion));
+    }
+    if (c.state.extrahepatic != CARM_FLAG_UNSET) {
+      key_set(&k, "extrahepatic", "%s", flag_word(c.state.extrahepatic));
+    }
+  }
+  if (c.n_tumours > 0) {
+    char list[560] = "";
+    char vols[560] = "";
+    int all_vols = 1;
+    for (int i = 0; i < c.n_tumours; i++) {
+      size_t len = strlen(list);
+      snprintf(list + len, sizeof list - len, "%s%.6g", i > 0 ? "," : "", c.diameters_mm[i]);
+      len = strlen(vols);
+      snprintf(vols + len, sizeof vols - len, "%s%.6g", i > 0 ? "," : "", c.volumes_ml[i]);
+      all_vols &= isfinite(c.volumes_ml[i]) != 0;
+    }
+    key_set(&k, "sizes", "%smm", list);
+    if (all_vols) {
+      key_set(&k, "volumes", "%s", vols);
+    }
+  }
+  static const char *const extra[] = {"sex", "dialysis", "transplant_candidate", "pattern",
+                                      "ps_cancer_related"};
+  for (size_t i = 0; i < sizeof extra / sizeof extra[0]; i++) {
+    if (get(&a, extra[i]) != NULL) {
+      key_set(&k, extra[i], "%s", get(&a, extra[i]));
+    }
+  }
+
+  /* Each calculator: the keys it needs, then those it may use. */
+  static const struct {
+    const char *name;
+    const char *need;
+    const char *may;
+  } plan[] = {
+      {"child-pugh", "bilirubin albumin inr ascites encephalopathy", ""},
+      {"albi", "bilirubin albumin", ""},
+      {"meld", "bilirubin inr creatinine dialysis", ""},
+      {"meld-na", "bilirubin inr creatinine sodium dialysis", ""},
+      {"meld3", "bilirubin inr creatinine sodium albumin sex dialysis", ""},
+      {"milan", "sizes vascular_invasion extrahepatic", ""},
+      {"ucsf", "sizes vascular_invasion extrahepatic", ""},
+      {"up-to-seven", "sizes vascular_invasion extrahepatic", ""},
+      {"ttv-afp", "sizes afp vascular_invasion extrahepatic", "volumes"},
+      {"bclc", "sizes ecog vascular_invasion extrahepatic",
+       "bilirubin albumin inr ascites encephalopathy portal_hypertension transplant_candidate "
+       "ps_cancer_related pattern afp volumes"},
+  };
+  json_t *out = json_object();
+  json_object_set_new(out, "pseudonym", json_string(a.positional[0]));
+  json_object_set_new(out, "as_of", json_string(date));
+  json_t *from = json_object();
+  for (int i = 0; i < 6; i++) {
+    if (c.labs[i].unit != CARM_UNIT_NONE) {
+      json_object_set_new(from, lab_keys[i], json_string(c.lab_dates[i]));
+    }
+  }
+  if (c.has_state) {
+    json_object_set_new(from, "state", json_string(c.state_date));
+  }
+  if (c.study_id != 0) {
+    json_object_set_new(from, "study", json_integer(c.study_id));
+    json_object_set_new(from, "study_date", json_string(c.study_date));
+  }
+  json_object_set_new(out, "from", from);
+  json_t *results = json_object();
+  json_t *skipped = json_object();
+  board_calc_quiet(1);
+  for (size_t p = 0; p < sizeof plan / sizeof plan[0] && rc == CLI_OK; p++) {
+    char *cargv[N_KEYS + 2];
+    char calc_word[] = "calc";
+    char name[32];
+    snprintf(name, sizeof name, "%s", plan[p].name);
+    cargv[0] = calc_word;
+    cargv[1] = name;
+    int n = 2;
+    char missing[256] = "";
+    for (int pass = 0; pass < 2; pass++) {
+      const char *list = pass == 0 ? plan[p].need : plan[p].may;
+      while (*list != '\0') {
+        const char *e = strchr(list, ' ');
+        size_t len = e != NULL ? (size_t)(e - list) : strlen(list);
+        char key[40];
+        snprintf(key, sizeof key, "%.*s", (int)len, list);
+        const char *kv = key_get(&k, key);
+        if (kv != NULL) {
+          cargv[n++] = (char *)(uintptr_t)kv;
+        } else if (pass == 0) {
+          size_t ml = strlen(missing);
+          snprintf(missing + ml, sizeof missing - ml, "%s%s", ml > 0 ? " " : "", key);
+        }
+        list = e != NULL ? e + 1 : list + len;
+      }
+    }
+    if (missing[0] != '\0') {
+      char why[300];
+      snprintf(why, sizeof why, "missing: %s", missing);
+      json_object_set_new(skipped, plan[p].name, json_string(why));
+      continue;
+    }
+    char *text = NULL;
+    int crc = board_calc_json(n, cargv, &text);
+    if (crc != CLI_OK) {
+      json_object_set_new(skipped, plan[p].name, json_string(carm_last_error()));
+      continue;
+    }
+    st = carm_board_add_score(db, a.positional[0], date, plan[p].name, text, NULL);
+    if (st != CARM_OK) {
+      free(text);
+      rc = lib_fail(&a, st);
+      break;
+    }
+    json_t *obj = json_loads(text, 0, NULL);
+    free(text);
+    json_object_set_new(results, plan[p].name, obj != NULL ? obj : json_null());
+  }
+  board_calc_quiet(0);
+  carm_board_close(db);
+  json_object_set_new(out, "results", results);
+  json_object_set_new(out, "skipped", skipped);
+  if (rc == CLI_OK) {
+    char *text = json_dumps(out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+    if (text != NULL) {
+      fputs(text, stdout);
+      fputc('\n', stdout);
+      free(text);
+    }
+  }
+  json_decref(out);
+  return rc;
 }

@@ -75,9 +75,19 @@ struct calc_spec {
 };
 
 static const char *g_calc = "board calc";
+static int g_quiet = 0;
 
-/* A usage error with the calculator's expected keys; returns CLI_USAGE. */
+void board_calc_quiet(int quiet) { g_quiet = quiet; }
+
+/* A usage error with the calculator's expected keys; returns CLI_USAGE.
+ * The message is also left in carm_last_error() for callers that run quiet. */
 static int usage_err(const calc_spec *spec, const char *msg) {
+  if (msg != carm_last_error()) {
+    carm_error(CARM_ERR_INVALID, "%s", msg);
+  }
+  if (g_quiet) {
+    return CLI_USAGE;
+  }
   fprintf(stderr, "carm board calc %s: %s\n", spec->name, msg);
   fprintf(stderr, "  expected keys: %s\n", spec->keys);
   fprintf(stderr, "  (see `carm board --help`)\n");

@@ -22,12 +22,12 @@ j() { python3 -c "import json; j=json.load(open('$tmp/out')); print($1)"; }
 b add-patient HCC-0001;                      expect "add-patient" "$rc" 0
 b add-patient HCC-0001;                      expect "duplicate patient rc" "$rc" 2
 b add-patient "John Smith";                  expect "name refused as pseudonym" "$rc" 2
-b labs HCC-0001 date=2026-11-18 bilirubin=43umol/L albumin=30g/L inr=1.5 sodium=134mmol/L
-expect "labs" "$rc $(j 'len(j["labs"])')" "0 4"
+b labs HCC-0001 date=2026-11-18 bilirubin=43umol/L albumin=30g/L inr=1.5 sodium=134mmol/L creatinine=1.2mg/dL
+expect "labs" "$rc $(j 'len(j["labs"])')" "0 5"
 b labs HCC-0001 date=2026-11-18 bilirubin=2.5; expect "lab without unit rc" "$rc" 2
 b labs HCC-0001 bilirubin=2.5mg/dL;          expect "lab without date rc" "$rc" 2
 b labs HCC-0001 date=2026-11-18 glucose=5mmol/L; expect "unknown lab rc" "$rc" 2
-b state HCC-0001 date=2026-11-18 ecog=0 ascites=mild encephalopathy=none portal_hypertension=no
+b state HCC-0001 date=2026-11-18 ecog=0 ascites=mild encephalopathy=none portal_hypertension=no vascular_invasion=no extrahepatic=no
 expect "state" "$rc" 0
 b state HCC-0001 date=2026-11-18 ecog=7;     expect "bad ecog rc" "$rc" 2
 b study HCC-0001 date=2026-11-17 modality=CBCT tumour=T1:25:8:8.2 tumour=T2:18
@@ -49,7 +49,22 @@ expect "deviation needs a reason rc" "$rc" 2
 b decide HCC-0001 meeting=2 option=TACE rationale="re-discussed" guideline=ablation deviation="abuts the gallbladder" amends=1
 expect "amendment" "$rc $(j 'j["decision"], j["amends"]')" "0 2 1"
 b show HCC-0001
-expect "show" "$rc $(j 'len(j["labs"]), j["decisions"][0]["amended_by"], j["decisions"][0]["chosen_option"], j["scores"][0]["result"]["score"]')" "0 4 2 ablation 8"
+expect "show" "$rc $(j 'len(j["labs"]), j["decisions"][0]["amended_by"], j["decisions"][0]["chosen_option"], j["scores"][0]["result"]["score"]')" "0 5 2 ablation 8"
+# stage: every calculator on the stored case as of a date. As of 2026-11-19
+# the labs of 11-18 apply: Child-Pugh 43 umol/L (2) + 30 g/L (2) + INR 1.5
+# (1) + mild (2) + none (1) = 8 B; 2 nodules 25 and 18 mm <= 3 cm -> BCLC A
+# (Child-Pugh B preserved by default), not a candidate -> ablation. MELD
+# needs dialysis and is skipped, saying so.
+b stage HCC-0001 date=2026-11-19 transplant_candidate=no
+expect "stage" "$rc $(j 'j["results"]["child-pugh"]["score"], j["results"]["bclc"]["stage"], j["results"]["bclc"]["options"][0]["option"], j["results"]["milan"]["within"], j["skipped"]["meld"]')" "0 8 A ablation True missing: dialysis"
+# A later lab (bilirubin 4 mg/dL on 12-01: 3 points) counts only as of a later date.
+b labs HCC-0001 date=2026-12-01 bilirubin=4mg/dL
+b stage HCC-0001 date=2026-11-19 transplant_candidate=no dialysis=no
+expect "stage before the new lab" "$rc $(j 'j["results"]["child-pugh"]["score"], j["results"]["meld"]["score"] > 0')" "0 8 True"
+b stage HCC-0001 date=2026-12-02 transplant_candidate=no dialysis=no
+expect "stage after the new lab" "$rc $(j 'j["results"]["child-pugh"]["score"], j["from"]["bilirubin"]')" "0 9 2026-12-01"
+b stage HCC-0001 date=2026-11-01
+expect "stage before any data" "$rc $(j 'len(j["results"]), "child-pugh" in j["skipped"]')" "0 0 True"
 CARM_ACTOR= USER= "$CARM" board show HCC-0001 >/dev/null 2>&1
 expect "show needs no actor" "$?" 0
 b show HCC-9999;                             expect "unknown patient rc" "$rc" 1
@@ -70,7 +85,11 @@ except sqlite3.DatabaseError as e:
     print("refused", "append-only" in str(e))
 print(db.execute("SELECT count(*) FROM audit WHERE actor = 'tester'").fetchone()[0])
 PY
-# audit: 1 patient + 4 labs + 1 state + 1 study + 1 score + 2 meetings + 2 decisions = 12
-expect "python delete refused; audit rows" "$(tr '\n' ' ' <"$tmp/out")" "refused True 12 "
+# every change has exactly one audit row: patients + labs + states + studies
+# + scores + meetings + decisions (tumours and attendees belong to theirs)
+print_rows='print(db.execute("SELECT (SELECT count(*) FROM patients) + (SELECT count(*) FROM labs) + (SELECT count(*) FROM clinical_state) + (SELECT count(*) FROM studies) + (SELECT count(*) FROM scores) + (SELECT count(*) FROM meetings) + (SELECT count(*) FROM decisions)").fetchone()[0])'
+rows=$(python3 -c "import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); $print_rows" "$CARM_BOARD_DB")
+expect "python delete refused; one audit row per change" "$(tr '\n' ' ' <"$tmp/out")" "refused True $rows "
+expect "audit rows counted" "$([ "$rows" -gt 30 ] && echo yes)" yes
 echo "$fails failed"
 [ "$fails" -eq 0 ]
