@@ -25,6 +25,10 @@
 
 #include <math.h>
 #include <omp.h>
+#include <stdint.h>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,8 +57,8 @@ typedef struct ray {
   int axis;        /* dominant axis k, or -1 when the ray misses */
   int64_t c_first; /* first plane */
   int64_t count;   /* number of planes */
-  float a0, da;    /* in-plane coordinate along axis (k+1)%3 at c_first */
-  float b0, db;    /* in-plane coordinate along axis (k+2)%3 */
+  float a0, da;    /* first in-plane coordinate (plane_axes) at c_first */
+  float b0, db;    /* second in-plane coordinate */
   float weight;    /* mm of ray per plane */
 } ray;
 
@@ -145,6 +149,13 @@ static int clip_axis(double base, double slope, double lo, double hi, double *cm
   return *cmin <= *cmax;
 }
 
+/* The in-plane axes of dominant axis k, in increasing order (so that the
+ * first one is x, stride 1, whenever k is not x). */
+static void plane_axes(int k, int *ax, int *bx) {
+  *ax = k == 0 ? 1 : 0;
+  *bx = k == 2 ? 1 : 2;
+}
+
 static void ray_setup(const view_setup *vs, const grid *g, int64_t i, int64_t j, ray *r) {
   r->axis = -1;
   r->count = 0;
@@ -180,8 +191,9 @@ static void ray_setup(const view_setup *vs, const grid *g, int64_t i, int64_t j,
   if (!(fabs(d[k]) > 0.0)) {
     return;
   }
-  int ax = (k + 1) % 3;
-  int bx = (k + 2) % 3;
+  int ax;
+  int bx;
+  plane_axes(k, &ax, &bx);
   double ra = d[ax] / d[k];
   double rb = d[bx] / d[k];
   double base_a = o[ax] - o[k] * ra;
@@ -237,8 +249,9 @@ typedef struct axis_kernel {
 
 static void axis_kernels_init(const grid *g, axis_kernel ak[3]) {
   for (int k = 0; k < 3; k++) {
-    int ax = (k + 1) % 3;
-    int bx = (k + 2) % 3;
+    int ax;
+    int bx;
+    plane_axes(k, &ax, &bx);
     ak[k].sk = g->stride[k];
     ak[k].sa = g->stride[ax];
     ak[k].sb = g->stride[bx];
@@ -249,38 +262,143 @@ static void axis_kernels_init(const grid *g, axis_kernel ak[3]) {
   }
 }
 
-static inline int clampi(int x, int hi) { return x < 0 ? 0 : (x > hi ? hi : x); }
-
-/* Sum of the bilinear samples of planes c_first + [n0, n1) of a ray. */
-static float ray_sum(const float *data, const axis_kernel *ak, const ray *r, int64_t n0,
-                     int64_t n1) {
+/* Sum of the bilinear samples of planes c_first + [n0, n1) of a ray. The
+ * corner coordinates are clamped in floating point (selects, no branches) so
+ * that the loop vectorises with gathers; 32-bit offsets when the volume has
+ * fewer than 2^31 voxels. */
+static float ray_sum32(const float *data, const axis_kernel *ak, const ray *r, int64_t n0,
+                       int64_t n1) {
   const float *base = data + r->c_first * ak->sk;
-  const int64_t sk = ak->sk;
-  const int64_t sa = ak->sa;
-  const int64_t sb = ak->sb;
-  const int64_t oa = ak->oa;
-  const int64_t ob = ak->ob;
-  const int ma = ak->ma;
-  const int mb = ak->mb;
+  const int32_t sk = (int32_t)ak->sk;
+  const int32_t sa = (int32_t)ak->sa;
+  const int32_t sb = (int32_t)ak->sb;
+  const int32_t oa = (int32_t)ak->oa;
+  const int32_t ob = (int32_t)ak->ob;
+  const float ma = (float)ak->ma;
+  const float mb = (float)ak->mb;
   const float a0 = r->a0;
   const float da = r->da;
   const float b0 = r->b0;
   const float db = r->db;
+  const int32_t m0 = (int32_t)n0;
+  const int32_t m1 = (int32_t)n1;
   float sum = 0.0f;
-#pragma omp simd reduction(+ : sum)
-  for (int64_t n = n0; n < n1; n++) {
+#pragma omp simd reduction(+ : sum) simdlen(8)
+  for (int32_t n = m0; n < m1; n++) {
     float a = a0 + (float)n * da;
     float b = b0 + (float)n * db;
-    int ia = clampi((int)a, ma);
-    int ib = clampi((int)b, mb);
+    float ca = a < 0.0f ? 0.0f : a;
+    float cb = b < 0.0f ? 0.0f : b;
+    ca = ca > ma ? ma : ca;
+    cb = cb > mb ? mb : cb;
+    int32_t ia = (int32_t)ca;
+    int32_t ib = (int32_t)cb;
     float fa = a - (float)ia;
     float fb = b - (float)ib;
-    const float *q = base + n * sk + (int64_t)ia * sa + (int64_t)ib * sb;
-    float v0 = q[0] + fa * (q[oa] - q[0]);
-    float v1 = q[ob] + fa * (q[ob + oa] - q[ob]);
+    int32_t off = n * sk + ia * sa + ib * sb;
+    float q00 = base[off];
+    float q10 = base[off + oa];
+    float q01 = base[off + ob];
+    float q11 = base[off + oa + ob];
+    float v0 = q00 + fa * (q10 - q00);
+    float v1 = q01 + fa * (q11 - q01);
     sum += v0 + fb * (v1 - v0);
   }
   return sum;
+}
+
+/* The same with 64-bit offsets, for volumes of 2^31 voxels or more. */
+static float ray_sum64(const float *data, const axis_kernel *ak, const ray *r, int64_t n0,
+                       int64_t n1) {
+  const float *base = data + r->c_first * ak->sk;
+  const float ma = (float)ak->ma;
+  const float mb = (float)ak->mb;
+  float sum = 0.0f;
+  for (int64_t n = n0; n < n1; n++) {
+    float a = r->a0 + (float)n * r->da;
+    float b = r->b0 + (float)n * r->db;
+    float ca = a < 0.0f ? 0.0f : a;
+    float cb = b < 0.0f ? 0.0f : b;
+    ca = ca > ma ? ma : ca;
+    cb = cb > mb ? mb : cb;
+    int64_t ia = (int64_t)ca;
+    int64_t ib = (int64_t)cb;
+    float fa = a - (float)ia;
+    float fb = b - (float)ib;
+    const float *q = base + n * ak->sk + ia * ak->sa + ib * ak->sb;
+    float v0 = q[0] + fa * (q[ak->oa] - q[0]);
+    float v1 = q[ak->ob] + fa * (q[ak->ob + ak->oa] - q[ak->ob]);
+    sum += v0 + fb * (v1 - v0);
+  }
+  return sum;
+}
+
+#if defined(__AVX512F__)
+/* AVX-512 version of ray_sum32 for a first in-plane axis of stride 1: the
+ * arithmetic runs in 8 lanes and each bilinear row pair (q00, q10) is one
+ * 64-bit gather element, halving the gathers (measured 0.10 s instead of
+ * 0.13 s per 512 x 384 view of a 256^3 volume on one core). */
+static float ray_sum_pairs(const float *data, const axis_kernel *ak, const ray *r, int32_t n0,
+                           int32_t n1) {
+  const float *base = data + r->c_first * ak->sk;
+  const __m256 va0 = _mm256_set1_ps(r->a0);
+  const __m256 vda = _mm256_set1_ps(r->da);
+  const __m256 vb0 = _mm256_set1_ps(r->b0);
+  const __m256 vdb = _mm256_set1_ps(r->db);
+  const __m256 vma = _mm256_set1_ps((float)ak->ma);
+  const __m256 vmb = _mm256_set1_ps((float)ak->mb);
+  const __m256 zero = _mm256_setzero_ps();
+  const __m256i vsk = _mm256_set1_epi32((int32_t)ak->sk);
+  const __m256i vsb = _mm256_set1_epi32((int32_t)ak->sb);
+  const __m256i vob = _mm256_set1_epi32((int32_t)ak->ob);
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  __m256 acc = zero;
+  int32_t n = n0;
+  for (; n + 8 <= n1; n += 8) {
+    __m256i vn = _mm256_add_epi32(_mm256_set1_epi32(n), lane);
+    __m256 fn = _mm256_cvtepi32_ps(vn);
+    __m256 a = _mm256_add_ps(va0, _mm256_mul_ps(fn, vda));
+    __m256 b = _mm256_add_ps(vb0, _mm256_mul_ps(fn, vdb));
+    __m256 ca = _mm256_min_ps(_mm256_max_ps(a, zero), vma);
+    __m256 cb = _mm256_min_ps(_mm256_max_ps(b, zero), vmb);
+    __m256i ia = _mm256_cvttps_epi32(ca);
+    __m256i ib = _mm256_cvttps_epi32(cb);
+    __m256 fa = _mm256_sub_ps(a, _mm256_cvtepi32_ps(ia));
+    __m256 fb = _mm256_sub_ps(b, _mm256_cvtepi32_ps(ib));
+    __m256i off = _mm256_add_epi32(_mm256_add_epi32(_mm256_mullo_epi32(vn, vsk), ia),
+                                   _mm256_mullo_epi32(ib, vsb));
+    __m512i r0 = _mm512_i32gather_epi64(off, (const void *)base, 4);
+    __m512i r1 = _mm512_i32gather_epi64(_mm256_add_epi32(off, vob), (const void *)base, 4);
+    __m256 q00 = _mm256_castsi256_ps(_mm512_cvtepi64_epi32(r0));
+    __m256 q10 = _mm256_castsi256_ps(_mm512_cvtepi64_epi32(_mm512_srli_epi64(r0, 32)));
+    __m256 q01 = _mm256_castsi256_ps(_mm512_cvtepi64_epi32(r1));
+    __m256 q11 = _mm256_castsi256_ps(_mm512_cvtepi64_epi32(_mm512_srli_epi64(r1, 32)));
+    __m256 v0 = _mm256_add_ps(q00, _mm256_mul_ps(fa, _mm256_sub_ps(q10, q00)));
+    __m256 v1 = _mm256_add_ps(q01, _mm256_mul_ps(fa, _mm256_sub_ps(q11, q01)));
+    acc = _mm256_add_ps(acc, _mm256_add_ps(v0, _mm256_mul_ps(fb, _mm256_sub_ps(v1, v0))));
+  }
+  float lanes[8];
+  _mm256_storeu_ps(lanes, acc);
+  float sum = ((lanes[0] + lanes[4]) + (lanes[1] + lanes[5])) +
+              ((lanes[2] + lanes[6]) + (lanes[3] + lanes[7]));
+  if (n < n1) {
+    sum += ray_sum32(data, ak, r, n, n1);
+  }
+  return sum;
+}
+#endif
+
+/* Sum along a ray with the fastest kernel that applies. */
+static float ray_sum(const float *data, const axis_kernel *ak, const ray *r, int small) {
+  if (!small) {
+    return ray_sum64(data, ak, r, 0, r->count);
+  }
+#if defined(__AVX512F__)
+  if (ak->oa == 1) {
+    return ray_sum_pairs(data, ak, r, 0, (int32_t)r->count);
+  }
+#endif
+  return ray_sum32(data, ak, r, 0, r->count);
 }
 
 /* Scatter `value` along planes c_first + [n0, n1) of a ray: the transpose of
@@ -288,11 +406,17 @@ static float ray_sum(const float *data, const axis_kernel *ak, const ray *r, int
 static void ray_scatter(float *data, const axis_kernel *ak, const ray *r, int64_t n0, int64_t n1,
                         float value) {
   float *base = data + r->c_first * ak->sk;
+  const float ma = (float)ak->ma;
+  const float mb = (float)ak->mb;
   for (int64_t n = n0; n < n1; n++) {
     float a = r->a0 + (float)n * r->da;
     float b = r->b0 + (float)n * r->db;
-    int ia = clampi((int)a, ak->ma);
-    int ib = clampi((int)b, ak->mb);
+    float ca = a < 0.0f ? 0.0f : a;
+    float cb = b < 0.0f ? 0.0f : b;
+    ca = ca > ma ? ma : ca;
+    cb = cb > mb ? mb : cb;
+    int64_t ia = (int64_t)ca;
+    int64_t ib = (int64_t)cb;
     float fa = a - (float)ia;
     float fb = b - (float)ib;
     float *q = base + n * ak->sk + (int64_t)ia * ak->sa + (int64_t)ib * ak->sb;
@@ -395,6 +519,8 @@ carm_status carm_project_forward(const carm_volume *vol, const carm_geometry *ge
   const int nthreads = opts_threads(opts);
   const int64_t nu = proj->dims[0];
   const int64_t nv = proj->dims[1];
+  const int small = carm_volume_count(vol) < INT32_MAX;
+  const float *data = vol->data;
   for (int64_t v = 0; v < geo->n_views; v++) {
     view_setup vs;
     view_setup_init(&vs, &g, &geo->views[v], proj);
@@ -406,7 +532,7 @@ carm_status carm_project_forward(const carm_volume *vol, const carm_geometry *ge
         ray_setup(&vs, &g, i, j, &r);
         float value = 0.0f;
         if (r.axis >= 0) {
-          value = ray_sum(vol->data, &ak[r.axis], &r, 0, r.count) * r.weight;
+          value = ray_sum(data, &ak[r.axis], &r, small) * r.weight;
         }
         out[j * nu + i] = value;
       }
