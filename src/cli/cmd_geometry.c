@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 const char carm_cmd_geometry_summary[] =
     "make RTK geometry XML files (circular, short scan, from matrices)";
@@ -44,6 +45,9 @@ const char carm_cmd_geometry_usage[] =
     "  --source-offset SX,SY  source offsets (mm)\n"
     "  --oop DEG              out-of-plane angle\n"
     "  --in-plane DEG         in-plane angle\n"
+    "  --patient world|hfs    how the patient lies: world (RTK's meaning,\n"
+    "                         default) or hfs (head first supine on the\n"
+    "                         C-arm table; gantry 0 = AP, +90 = source left)\n"
     "  -o, --output G.xml     output file (written atomically)\n"
     "\n"
     "example:\n"
@@ -131,6 +135,14 @@ static int parse_args(const char *mode, int argc, char **argv, args *a) {
       bad = cli_parse_doubles(val, v, 2) != 0 || fabs(v[0]) > 1e6 || fabs(v[1]) > 1e6;
       t->source_offset_x_mm = v[0];
       t->source_offset_y_mm = v[1];
+    } else if (strcmp(opt, "--patient") == 0) {
+      if (strcasecmp(val, "world") == 0) {
+        t->patient = CARM_PATIENT_WORLD;
+      } else if (strcasecmp(val, "hfs") == 0) {
+        t->patient = CARM_PATIENT_HFS;
+      } else {
+        bad = 1;
+      }
     } else if (strcmp(opt, "--oop") == 0) {
       bad = cli_parse_double(val, &t->out_of_plane_deg) != 0 || fabs(t->out_of_plane_deg) > 1e6;
     } else if (strcmp(opt, "--in-plane") == 0) {

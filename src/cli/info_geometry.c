@@ -96,6 +96,9 @@ int cli_info_geometry(const char *cmd, const char *path) {
   const int parallel = g->views[0].sdd_mm == 0.0;
   printf("%s: RTK circular geometry, %lld view%s, %s\n", path, (long long)n, n == 1 ? "" : "s",
          parallel ? "parallel beam" : "cone beam");
+  printf("%-22s %s\n", "patient position:",
+         g->patient == CARM_PATIENT_HFS ? "HFS (head first supine, C-arm table)"
+                                        : "world (patient coordinates = RTK world)");
   double cover = carm_geometry_angular_coverage(g);
   double step = typical_step(g);
   printf("%-22s first %.6g deg, last %.6g deg\n",

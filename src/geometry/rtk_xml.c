@@ -6,7 +6,8 @@
  *   in every <Projection>;
  * - <Matrix> is recomputed and compared (tolerance 0.001 per element);
  * - carm extensions, ignored by RTK: <Time> (seconds) and <RawMatrix> (a
- *   calibrated matrix that the nine parameters only approximate).
+ *   calibrated matrix that the nine parameters only approximate) per view,
+ *   <PatientPosition> (WORLD or HFS) at top level.
  * libxml2 parses from memory with XML_PARSE_NONET, without entity
  * substitution or DTD loading, and its errors go to a per-parse handler. */
 #include "carm/geometry.h"
@@ -311,6 +312,33 @@ static carm_status read_version(const xmlDoc *doc, const xmlNode *root) {
   return carm_error(CARM_ERR_FORMAT, "<RTKThreeDCircularGeometry> has no version attribute");
 }
 
+/* carm extension <PatientPosition>: WORLD (RTK's meaning, the default) or
+ * HFS (head first supine on a C-arm table). */
+static carm_status read_patient(const xmlNode *n, carm_patient_position *pos) {
+  char text[RTK_MAX_TEXT];
+  carm_status st = node_text(n, text, sizeof text, -1);
+  if (st != CARM_OK) {
+    return st;
+  }
+  char *p = text;
+  while (is_space(*p)) {
+    p++;
+  }
+  size_t len = strlen(p);
+  while (len > 0 && is_space(p[len - 1])) {
+    p[--len] = '\0';
+  }
+  if (strcasecmp(p, "WORLD") == 0) {
+    *pos = CARM_PATIENT_WORLD;
+  } else if (strcasecmp(p, "HFS") == 0) {
+    *pos = CARM_PATIENT_HFS;
+  } else {
+    return carm_error(CARM_ERR_UNSUPPORTED,
+                      "<PatientPosition> '%.40s' is not supported (WORLD or HFS)", p);
+  }
+  return CARM_OK;
+}
+
 static carm_status read_doc(carm_geometry **out, const xmlDoc *doc) {
   const xmlNode *root = xmlDocGetRootElement((xmlDoc *)doc);
   if (root == NULL || !is_name(root, "RTKThreeDCircularGeometry")) {
@@ -351,6 +379,8 @@ static carm_status read_doc(carm_geometry **out, const xmlDoc *doc) {
       int parallel_first = k == 0 ? -1 : g->views[0].sdd_mm == 0.0;
       st = read_projection(c, state, &g->views[k], k, parallel_first);
       k++;
+    } else if (is_name(c, "PatientPosition")) {
+      st = read_patient(c, &g->patient);
     } else {
       int handled = 0;
       st = read_param(c, state, -1, &handled);
@@ -540,6 +570,9 @@ static carm_status check_view(const carm_view *v, int64_t k, int *raw, double no
 static void write_body(FILE *f, const carm_geometry *geo) {
   fprintf(f, "<?xml version=\"1.0\"?>\n<!DOCTYPE RTKGEOMETRY>\n"
              "<RTKThreeDCircularGeometry version=\"3\">\n");
+  if (geo->patient == CARM_PATIENT_HFS) {
+    fprintf(f, "  <PatientPosition>HFS</PatientPosition>\n");
+  }
   int global[P_COUNT];
   for (int p = 0; p < P_COUNT; p++) {
     double v0 = param_value(&geo->views[0], p);
@@ -583,6 +616,9 @@ carm_status carm_geometry_write_rtk(const carm_geometry *geo, const char *path) 
   if (geo->n_views < 1 || geo->n_views > CARM_GEOMETRY_MAX_VIEWS || geo->views == NULL) {
     return carm_error(CARM_ERR_INVALID, "cannot write a geometry of %lld views",
                       (long long)geo->n_views);
+  }
+  if (geo->patient != CARM_PATIENT_WORLD && geo->patient != CARM_PATIENT_HFS) {
+    return carm_error(CARM_ERR_INVALID, "unknown patient position %d", (int)geo->patient);
   }
   for (int64_t k = 0; k < geo->n_views; k++) {
     int raw = 0;

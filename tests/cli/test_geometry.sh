@@ -57,6 +57,11 @@ cmp -s "$T/j.xml" "$T/j2.xml" || bad "same seed, different files"
   --duration 5 -o "$T/j3.xml" >/dev/null
 cmp -s "$T/j.xml" "$T/j3.xml" && bad "different seeds, same files"
 
+expect 0 "shortscan hfs" -- "$CARM" geometry shortscan --patient hfs -o "$T/h.xml"
+grep -q '<PatientPosition>HFS</PatientPosition>' "$T/h.xml" || bad "patient position not written"
+expect 0 "info hfs" -- "$CARM" geometry info "$T/h.xml"
+grep -q 'patient position: *HFS' "$T/out" || bad "info: patient position"
+
 # ---- from-matrices: matrices of c.xml back into parameters -------------------
 awk '/<Matrix>/{m=1; s=""; next} /<\/Matrix>/{m=0; print s; next} m{s=s" "$0}' "$T/c.xml" \
   >"$T/m.txt"
@@ -112,6 +117,7 @@ shortscan --jitter -1 -o $T/bad.xml
 shortscan --seed -2 -o $T/bad.xml
 shortscan --duration -5 -o $T/bad.xml
 shortscan --views 2000000 -o $T/bad.xml
+shortscan --patient ffs -o $T/bad.xml
 from-matrices -o $T/bad.xml
 from-matrices $T/m.txt $T/m2.txt -o $T/bad.xml
 info

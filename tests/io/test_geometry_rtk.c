@@ -372,6 +372,42 @@ static void test_raw_matrix(void) {
   carm_geometry_destroy(g);
 }
 
+/* carm's <PatientPosition> extension: HFS survives a round trip, WORLD is
+ * the default (a plain RTK file) and is not written, unknown is refused. */
+static void test_patient_position(void) {
+  carm_trajectory_opts o = CARM_TRAJECTORY_INIT;
+  o.n_views = 5;
+  o.patient = CARM_PATIENT_HFS;
+  carm_geometry *g = NULL;
+  CHECK(carm_geometry_circular(&g, &o) == CARM_OK);
+  char p[512];
+  path_of(p, sizeof p, "hfs.xml");
+  CHECK(carm_geometry_write_rtk(g, p) == CARM_OK);
+  carm_geometry *r = NULL;
+  CHECK(carm_geometry_read_rtk(&r, p) == CARM_OK);
+  CHECK(r != NULL && r->patient == CARM_PATIENT_HFS);
+  CHECK(r != NULL && geo_diff(g, r) <= 1e-12);
+  carm_geometry_destroy(r);
+  r = NULL;
+  g->patient = CARM_PATIENT_WORLD;
+  CHECK(carm_geometry_write_rtk(g, p) == CARM_OK);
+  CHECK(carm_geometry_read_rtk(&r, p) == CARM_OK);
+  CHECK(r != NULL && r->patient == CARM_PATIENT_WORLD);
+  carm_geometry_destroy(r);
+  r = NULL;
+  CHECK(read_text(&r,
+                  HEAD "<patientposition> hfs </patientposition>" SID
+                       "<Projection><GantryAngle>0</GantryAngle></Projection>" TAIL) == CARM_OK);
+  CHECK(r != NULL && r->patient == CARM_PATIENT_HFS);
+  carm_geometry_destroy(r);
+  expect_refused(HEAD "<PatientPosition>FFS</PatientPosition>" SID
+                      "<Projection><GantryAngle>0</GantryAngle></Projection>" TAIL,
+                 CARM_ERR_UNSUPPORTED, "PatientPosition");
+  g->patient = (carm_patient_position)7;
+  CHECK(carm_geometry_write_rtk(g, p) == CARM_ERR_INVALID);
+  carm_geometry_destroy(g);
+}
+
 static void test_write_failures(void) {
   carm_trajectory_opts o = CARM_TRAJECTORY_INIT;
   o.n_views = 10;
@@ -414,6 +450,7 @@ int main(void) {
   test_semantics();
   test_refusals();
   test_raw_matrix();
+  test_patient_position();
   test_write_failures();
   char cmd[400];
   snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
