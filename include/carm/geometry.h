@@ -163,9 +163,19 @@ carm_status carm_geometry_short_scan(carm_geometry **out, const carm_trajectory_
  * steps. */
 double carm_geometry_angular_coverage(const carm_geometry *geo);
 
-/** Read an RTK geometry XML file (versions 2 and 3). Refuses a file whose
- * <Matrix> differs from the recomputed matrix by more than 0.001 in any
- * element, naming the view. */
+/** Read an RTK geometry XML file (RTKThreeDCircularGeometry versions 2
+ * and 3; element names case-insensitive) with RTK's semantics: every
+ * parameter keeps the last value read, at top level or in an earlier
+ * <Projection>, starting from 0 (so a missing SDD means a parallel beam);
+ * <GantryAngle> (legacy <Angle>) is required in each <Projection>. Refuses
+ * (with a message naming the view) a <Matrix> that differs from the
+ * recomputed matrix by more than 0.001 in any element, non-finite or
+ * malformed numbers, a missing or non-positive SID, mixed parallel and
+ * cone-beam views, cylindrical detectors, entity references, malformed XML
+ * and more than CARM_GEOMETRY_MAX_VIEWS views. Reads carm's extensions
+ * <Time> and <RawMatrix> (per view) and <PatientPosition> (top level);
+ * other unknown elements are ignored, as RTK does. Never prints.
+ * docs/coordinates.md. */
 carm_status carm_geometry_read_rtk(carm_geometry **out, const char *path);
 
 /** Read an RTK geometry XML document held in memory (`size` bytes), with
@@ -173,7 +183,14 @@ carm_status carm_geometry_read_rtk(carm_geometry **out, const char *path);
 carm_status carm_geometry_read_rtk_memory(carm_geometry **out, const void *data, size_t size);
 
 /** Write an RTK geometry XML file (version 3, 15 significant digits),
- * atomically (temporary file, then rename). */
+ * atomically (temporary file in the same folder, then rename; nothing is
+ * left behind on failure). As RTK's writer: a parameter equal in all views
+ * is written once at top level (omitted when 0), otherwise in every
+ * <Projection>; GantryAngle and <Matrix> always per view. Views with a time
+ * get <Time>; a view whose matrix is not the parametric one (from
+ * carm_view_from_matrix) also gets <RawMatrix>; HFS geometries get
+ * <PatientPosition>. Refuses empty geometries, invalid parameters and a
+ * matrix that no longer matches its parameters. */
 carm_status carm_geometry_write_rtk(const carm_geometry *geo, const char *path);
 
 #ifdef __cplusplus
