@@ -20,6 +20,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -407,7 +408,8 @@ static void on_xml_error(void *user, xmlErrorPtr err) {
   if (e == NULL || err == NULL || err->level < XML_ERR_ERROR) {
     return;
   }
-  if (e->count++ == 0) {
+  e->count++;
+  if (e->count == 1) {
     snprintf(e->first, sizeof e->first, "%s", err->message != NULL ? err->message : "error");
     size_t m = strlen(e->first);
     while (m > 0 && (e->first[m - 1] == '\n' || e->first[m - 1] == '\r')) {
@@ -416,6 +418,10 @@ static void on_xml_error(void *user, xmlErrorPtr err) {
     e->line = err->line;
   }
 }
+
+/* libxml2 2.9's xmlInitParser is not safe to race on first use. */
+static pthread_once_t xml_once = PTHREAD_ONCE_INIT;
+static void init_xml(void) { xmlInitParser(); }
 
 carm_status carm_geometry_read_rtk_memory(carm_geometry **out, const void *data, size_t size) {
   if (out == NULL || (data == NULL && size > 0)) {
@@ -427,7 +433,7 @@ carm_status carm_geometry_read_rtk_memory(carm_geometry **out, const void *data,
   if (size > (size_t)RTK_MAX_FILE_BYTES || size > (size_t)INT_MAX) {
     return carm_error(CARM_ERR_RANGE, "geometry file of %zu bytes is too large", size);
   }
-  xmlInitParser();
+  pthread_once(&xml_once, init_xml);
   xmlParserCtxtPtr ctxt = xmlNewParserCtxt();
   if (ctxt == NULL) {
     return carm_error(CARM_ERR_NOMEM, "cannot create an XML parser");
