@@ -199,6 +199,55 @@ static const char *const v2_file =
     "<Unknown>ignored</Unknown><CollimationUInf>5</CollimationUInf></Projection>\n"
     "</rtkthreedcirculargeometry>\n";
 
+/* The example of RTK's documentation (documentation/docs/Geometry.md), in
+ * the layout of RTK's writer (setw(19) matrix columns). RTK's example also
+ * carries a cylindrical detector radius, which carm refuses. */
+#define RTK_DOC_BODY                                                                               \
+  "  <Projection>\n"                                                                               \
+  "    <GantryAngle>271.847274780273</GantryAngle>\n"                                              \
+  "    <ProjectionOffsetX>-117.056503295898</ProjectionOffsetX>\n"                                 \
+  "    <ProjectionOffsetY>-1.01195001602173</ProjectionOffsetY>\n"                                 \
+  "    <Matrix>\n"                                                                                 \
+  "          -166.5093078829                   0   -1531.42837748039   -117056.503295898\n"        \
+  "        -1.01142410874151               -1536  0.0326206557691505   -1011.95001602173\n"        \
+  "       -0.999480303105996                   0  0.0322354417240802               -1000\n"        \
+  "    </Matrix>\n"                                                                                \
+  "  </Projection>\n"                                                                              \
+  "  <Projection>\n"                                                                               \
+  "    <GantryAngle>271.852905273438</GantryAngle>\n"                                              \
+  "    <ProjectionOffsetX>-117.056831359863</ProjectionOffsetX>\n"                                 \
+  "    <ProjectionOffsetY>-1.01187002658844</ProjectionOffsetY>\n"                                 \
+  "    <Matrix>\n"                                                                                 \
+  "        -166.660129424325                   0   -1531.41199650136   -117056.831359863\n"        \
+  "        -1.01134095059569               -1536  0.0327174625589984   -1011.87002658844\n"        \
+  "       -0.999477130482326                   0  0.0323336611415466               -1000\n"        \
+  "    </Matrix>\n"                                                                                \
+  "  </Projection>\n"                                                                              \
+  "</RTKThreeDCircularGeometry>\n"
+#define RTK_DOC_HEAD                                                                               \
+  "<?xml version=\"1.0\"?>\n<!DOCTYPE RTKGEOMETRY>\n<RTKThreeDCircularGeometry version=\"3\">\n"   \
+  "  <SourceToIsocenterDistance>1000</SourceToIsocenterDistance>\n"                                \
+  "  <SourceToDetectorDistance>1536</SourceToDetectorDistance>\n"
+
+static void test_rtk_documentation_example(void) {
+  carm_geometry *g = NULL;
+  carm_status st = read_text(&g, RTK_DOC_HEAD RTK_DOC_BODY);
+  CHECK_MSG(st == CARM_OK, "%s", carm_last_error());
+  if (st == CARM_OK) {
+    CHECK(g->n_views == 2);
+    CHECK_NEAR(g->views[1].gantry_angle_rad * 180 / M_PI, 271.852905273438, 1e-10);
+    CHECK_NEAR(g->views[1].proj_offset_y_mm, -1.01187002658844, 0);
+    CHECK_NEAR(g->views[1].matrix[0][0], -166.660129424325, 1e-9);
+    CHECK_NEAR(g->views[1].matrix[2][2], 0.0323336611415466, 1e-12);
+  }
+  carm_geometry_destroy(g);
+  g = NULL;
+  CHECK(read_text(&g, RTK_DOC_HEAD
+                  "  <RadiusCylindricalDetector>1536</RadiusCylindricalDetector>\n" RTK_DOC_BODY) ==
+        CARM_ERR_UNSUPPORTED);
+  CHECK(g == NULL);
+}
+
 /* Version 2, case-insensitive names, legacy <Angle>, top-level defaults and
  * RTK's inheritance of the last value read. */
 static void test_semantics(void) {
@@ -448,6 +497,7 @@ int main(void) {
   test_round_trip_random();
   test_writer_layout();
   test_semantics();
+  test_rtk_documentation_example();
   test_refusals();
   test_raw_matrix();
   test_patient_position();
