@@ -206,6 +206,7 @@ static int from_matrices(const args *a) {
   int64_t lineno = 0;
   int rc = CLI_OK;
   double(*mats)[3][4] = NULL;
+  int64_t *lines = NULL;
   int64_t mcap = 0;
   while (getline(&line, &cap, f) >= 0) {
     lineno++;
@@ -227,13 +228,20 @@ static int from_matrices(const args *a) {
     if (n == mcap) {
       mcap = mcap > 0 ? 2 * mcap : 256;
       double(*nm)[3][4] = realloc(mats, (size_t)mcap * sizeof *mats);
-      if (nm == NULL) {
+      if (nm != NULL) {
+        mats = nm;
+      }
+      int64_t *nl = realloc(lines, (size_t)mcap * sizeof *lines);
+      if (nl != NULL) {
+        lines = nl;
+      }
+      if (nm == NULL || nl == NULL) {
         rc = cli_fail(CLI_FAIL, cmd_name, "out of memory");
         break;
       }
-      mats = nm;
     }
     memcpy(mats[n], v, sizeof v);
+    lines[n] = lineno;
     n++;
   }
   int read_error = ferror(f);
@@ -257,13 +265,14 @@ static int from_matrices(const args *a) {
     double res = 0.0;
     carm_status st = carm_view_from_matrix(&g->views[k], (const double(*)[4])mats[k], &res);
     if (st != CARM_OK) {
-      char what[64];
-      snprintf(what, sizeof what, "matrix %lld", (long long)k + 1);
+      char what[600];
+      snprintf(what, sizeof what, "%s line %lld", a->input, (long long)lines[k]);
       rc = cli_status(cmd_name, what, st);
     }
     worst = fmax(worst, res);
   }
   free(mats);
+  free(lines);
   if (rc == CLI_OK) {
     if (worst > 1e-6) {
       fprintf(stderr,
