@@ -347,10 +347,30 @@ typedef struct carm_response_input {
   double current_mm;  /**< sum now, ≥ 0 */
   carm_clinical_flag new_lesion;
   carm_clinical_flag enhancing; /**< mRECIST: any intratumoural arterial enhancement left */
+  /** RECIST: every non-nodal target gone and every nodal target < 10 mm
+   * short axis (carm_clinical_recist_sum gives it). UNSET: a current sum
+   * of 0 mm means all gone. */
+  carm_clinical_flag all_targets_gone;
 } carm_response_input;
 
 #define CARM_RESPONSE_INPUT_INIT                                                                   \
-  { NAN, NAN, NAN, CARM_FLAG_UNSET, CARM_FLAG_UNSET }
+  { NAN, NAN, NAN, CARM_FLAG_UNSET, CARM_FLAG_UNSET, CARM_FLAG_UNSET }
+
+/** One RECIST 1.1 target lesion. */
+typedef struct carm_recist_lesion {
+  double diameter_mm; /**< longest diameter; short axis for a lymph node */
+  int is_node;        /**< 1: pathological lymph node */
+  int organ;          /**< any organ identifier (at most 2 targets per organ) */
+} carm_recist_lesion;
+
+/** Sum of target diameters with the RECIST 1.1 target rules (Eisenhauer
+ * 2009): 1–5 targets, at most 2 per organ; at baseline each non-nodal
+ * target ≥ 10 mm and each nodal target ≥ 15 mm short axis (measurable).
+ * At follow-up any diameter ≥ 0 is accepted. *all_gone (may be NULL) is
+ * CARM_FLAG_YES when every non-nodal target is 0 mm and every nodal target
+ * < 10 mm (the CR condition). */
+carm_status carm_clinical_recist_sum(double *sum_mm, carm_clinical_flag *all_gone,
+                                     const carm_recist_lesion *lesions, int n, int baseline);
 
 typedef struct carm_response_result {
   char response[3];           /**< "CR", "PR", "SD", "PD" */

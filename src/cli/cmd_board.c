@@ -39,6 +39,7 @@ const char carm_cmd_board_usage[] =
     "               [child_pugh_b=preserved|end-stage] [extended_criteria=up-to-seven|ucsf|\n"
     "               milan|ttv-afp] [afp] [bilirubin_uln=1.2mg/dL]\n"
     "  recist       baseline=MM nadir=MM current=MM new_lesion=yes|no (sums of diameters)\n"
+    "               [all_targets_gone=yes|no: lesions gone, nodes < 10 mm; else sum 0 = CR]\n"
     "  mrecist      baseline=MM nadir=MM current=MM new_lesion=yes|no enhancing=yes|no\n"
     "\n"
     "units: bilirubin mg/dL or umol/L, albumin g/dL or g/L, creatinine mg/dL or umol/L,\n"
@@ -660,6 +661,9 @@ static int run_response(const calc_spec *s, const kv_args *a, json_t *o) {
   if (rc == CLI_OK) {
     rc = opt_flag(s, a, "enhancing", &in.enhancing);
   }
+  if (rc == CLI_OK) {
+    rc = opt_flag(s, a, "all_targets_gone", &in.all_targets_gone);
+  }
   if (rc != CLI_OK) {
     return rc;
   }
@@ -696,7 +700,7 @@ static const calc_spec calcs[] = {
                  " portal_hypertension transplant_candidate ps_cancer_related pattern"
                  " child_pugh_b extended_criteria bilirubin_uln afp volumes",
      run_bclc},
-    {"recist", "baseline nadir current new_lesion", run_response},
+    {"recist", "baseline nadir current new_lesion all_targets_gone", run_response},
     {"mrecist", "baseline nadir current new_lesion enhancing", run_response},
 };
 

@@ -27,6 +27,52 @@ static const char mrecist_rule[] = "mRECIST (Lencioni & Llovet 2010), carm rule 
 static const char mrecist_src[] = "Lencioni R, Llovet JM. Semin Liver Dis 2010;30:52-60; "
                                   "../shared/CLINICAL.md";
 
+carm_status carm_clinical_recist_sum(double *sum_mm, carm_clinical_flag *all_gone,
+                                     const carm_recist_lesion *lesions, int n, int baseline) {
+  static const char calc[] = "recist targets";
+  if (sum_mm == NULL || (n > 0 && lesions == NULL)) {
+    return carm_error(CARM_ERR_INVALID, "%s: NULL argument", calc);
+  }
+  if (n < 1 || n > 5) {
+    return carm_error(CARM_ERR_RANGE, "%s: %d target lesions (RECIST 1.1: 1 to 5)", calc, n);
+  }
+  double sum = 0.0;
+  int gone = 1;
+  for (int i = 0; i < n; i++) {
+    const carm_recist_lesion *l = &lesions[i];
+    if (!isfinite(l->diameter_mm) || l->diameter_mm < 0.0 || l->diameter_mm > 500.0) {
+      return carm_error(CARM_ERR_RANGE, "%s: lesion %d diameter %g mm is impossible", calc, i + 1,
+                        l->diameter_mm);
+    }
+    int same_organ = 0;
+    for (int j = 0; j < n; j++) {
+      same_organ += lesions[j].organ == l->organ;
+    }
+    if (same_organ > 2) {
+      return carm_error(CARM_ERR_RANGE, "%s: %d targets in organ %d (RECIST 1.1: at most 2)", calc,
+                        same_organ, l->organ);
+    }
+    if (baseline && l->is_node && clin_cmp(l->diameter_mm, 15.0) < 0) {
+      return carm_error(CARM_ERR_RANGE,
+                        "%s: nodal lesion %d short axis %g mm is not measurable (>= 15 mm)", calc,
+                        i + 1, l->diameter_mm);
+    }
+    if (baseline && !l->is_node && clin_cmp(l->diameter_mm, 10.0) < 0) {
+      return carm_error(CARM_ERR_RANGE, "%s: lesion %d %g mm is not measurable (>= 10 mm)", calc,
+                        i + 1, l->diameter_mm);
+    }
+    if (l->is_node ? clin_cmp(l->diameter_mm, 10.0) >= 0 : l->diameter_mm > 0.0) {
+      gone = 0;
+    }
+    sum += l->diameter_mm;
+  }
+  *sum_mm = sum;
+  if (all_gone != NULL) {
+    *all_gone = gone ? CARM_FLAG_YES : CARM_FLAG_NO;
+  }
+  return CARM_OK;
+}
+
 static carm_status check_sums(const char *calc, const carm_response_input *in) {
   if (in == NULL) {
     return carm_error(CARM_ERR_INVALID, "%s: NULL input", calc);
@@ -86,6 +132,10 @@ carm_status carm_clinical_recist(carm_response_result *out, const carm_response_
   if (st != CARM_OK) {
     return st;
   }
+  if (in->all_targets_gone == CARM_FLAG_NO && in->current_mm == 0.0) {
+    return carm_error(CARM_ERR_INVALID,
+                      "%s: all_targets_gone=no with a current sum of 0 mm is contradictory", calc);
+  }
   carm_response_result r;
   memset(&r, 0, sizeof r);
   clin_report_init(&r.report, recist_rule, recist_src);
@@ -99,10 +149,15 @@ carm_status carm_clinical_recist(carm_response_result *out, const carm_response_
     clin_copy(r.response, sizeof r.response, "PD");
     clin_driver(rep, "sum %.1f mm is +%.1f mm over nadir %.1f mm (>= 20 %% and >= 5 mm)",
                 in->current_mm, r.change_nadir_mm, in->nadir_mm);
-  } else if (in->current_mm == 0.0) {
+  } else if (in->all_targets_gone == CARM_FLAG_YES ||
+             (in->all_targets_gone == CARM_FLAG_UNSET && in->current_mm == 0.0)) {
     clin_copy(r.response, sizeof r.response, "CR");
-    clin_driver(rep, "all target lesions gone (sum 0 mm)");
-    clin_note(rep, "CR from sums: pathological nodes must be < 10 mm short axis (enter 0)");
+    if (in->all_targets_gone == CARM_FLAG_YES) {
+      clin_driver(rep, "all targets gone (nodes < 10 mm short axis; sum %.1f mm)", in->current_mm);
+    } else {
+      clin_driver(rep, "all target lesions gone (sum 0 mm)");
+      clin_note(rep, "CR from sums: pathological nodes must be < 10 mm short axis (enter 0)");
+    }
   } else if (shrank_30pct(in)) {
     clin_copy(r.response, sizeof r.response, "PR");
     clin_driver(rep, "sum %.1f mm is %.1f %% vs baseline %.1f mm (decrease >= 30 %%)",

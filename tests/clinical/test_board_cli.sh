@@ -90,6 +90,8 @@ run recist baseline=100 nadir=100 current=70 new_lesion=no
 expect "recist PR at -30%" "$(field 'j["response"]')" PR
 run recist baseline=100 nadir=20 current=24 new_lesion=no
 expect "recist 5 mm rule" "$(field 'j["response"]')" PR
+run recist baseline=80 nadir=80 current=8 new_lesion=no all_targets_gone=yes
+expect "recist CR with a small node left" "$(field 'j["response"]')" CR
 run mrecist baseline=100 nadir=20 current=24 new_lesion=no enhancing=yes
 expect "mrecist PD" "$(field 'j["response"]')" PD
 run mrecist baseline=10cm nadir=10cm current=0 new_lesion=no enhancing=no

@@ -141,6 +141,50 @@ int main(void) {
   CHECK_NEAR(rr.change_baseline_pct, -50.0, 1e-12);
   CHECK(rr.report.n_terms == 4);
 
+  /* ---- RECIST 1.1 target lesions ---- */
+  /* Baseline: liver 30 + liver 20 + lung 12 + node 18 (short axis) = 80 mm. */
+  carm_recist_lesion base[4] = {{30, 0, 1}, {20, 0, 1}, {12, 0, 2}, {18, 1, 3}};
+  double sum = 0.0;
+  carm_clinical_flag gone = CARM_FLAG_UNSET;
+  CHECK(carm_clinical_recist_sum(&sum, &gone, base, 4, 1) == CARM_OK);
+  CHECK_NEAR(sum, 80.0, 1e-12);
+  CHECK(gone == CARM_FLAG_NO);
+  /* Measurability at baseline: 10 mm and a 15 mm node are measurable; 9.9
+   * mm and a 14.9 mm node are not. */
+  carm_recist_lesion edge[2] = {{10, 0, 1}, {15, 1, 2}};
+  CHECK(carm_clinical_recist_sum(&sum, NULL, edge, 2, 1) == CARM_OK && sum == 25.0);
+  edge[0].diameter_mm = 9.9;
+  CHECK(carm_clinical_recist_sum(&sum, NULL, edge, 2, 1) == CARM_ERR_RANGE);
+  edge[0].diameter_mm = 10.0;
+  edge[1].diameter_mm = 14.9;
+  CHECK(carm_clinical_recist_sum(&sum, NULL, edge, 2, 1) == CARM_ERR_RANGE);
+  CHECK(carm_clinical_recist_sum(&sum, NULL, edge, 2, 0) == CARM_OK); /* follow-up */
+  /* At most 2 per organ, at most 5 in all. */
+  carm_recist_lesion three[3] = {{30, 0, 1}, {20, 0, 1}, {12, 0, 1}};
+  CHECK(carm_clinical_recist_sum(&sum, NULL, three, 3, 1) == CARM_ERR_RANGE);
+  carm_recist_lesion six_targets[6] = {{30, 0, 1}, {20, 0, 1}, {12, 0, 2},
+                                       {12, 0, 2}, {12, 0, 3}, {12, 0, 3}};
+  CHECK(carm_clinical_recist_sum(&sum, NULL, six_targets, 6, 1) == CARM_ERR_RANGE);
+  CHECK(carm_clinical_recist_sum(&sum, NULL, six_targets, 0, 1) == CARM_ERR_RANGE);
+  /* Follow-up: tumours gone, node 8 mm (< 10): sum 8 mm but all gone → CR
+   * (from the sum alone, 8/80 = −90 % would be PR). Node 10 mm → not gone. */
+  carm_recist_lesion fu[4] = {{0, 0, 1}, {0, 0, 1}, {0, 0, 2}, {8, 1, 3}};
+  CHECK(carm_clinical_recist_sum(&sum, &gone, fu, 4, 0) == CARM_OK);
+  CHECK(sum == 8.0 && gone == CARM_FLAG_YES);
+  in = (carm_response_input)CARM_RESPONSE_INPUT_INIT;
+  in.baseline_mm = 80;
+  in.nadir_mm = 80;
+  in.current_mm = sum;
+  in.new_lesion = CARM_FLAG_NO;
+  CHECK(carm_clinical_recist(&rr, &in) == CARM_OK && strcmp(rr.response, "PR") == 0);
+  in.all_targets_gone = gone;
+  CHECK(carm_clinical_recist(&rr, &in) == CARM_OK && strcmp(rr.response, "CR") == 0);
+  fu[3].diameter_mm = 10.0;
+  CHECK(carm_clinical_recist_sum(&sum, &gone, fu, 4, 0) == CARM_OK && gone == CARM_FLAG_NO);
+  in.current_mm = 0.0;
+  in.all_targets_gone = CARM_FLAG_NO; /* contradicts a sum of 0 */
+  CHECK(carm_clinical_recist(&rr, &in) == CARM_ERR_INVALID);
+
   /* ---- mRECIST (viable = enhancing diameters) ---- */
   CHECK(strcmp(resp(1, 50, 50, 0, 0, 0), "CR") == 0);  /* no enhancement */
   CHECK(strcmp(resp(1, 50, 50, 35, 0, 1), "PR") == 0); /* 35/50 = −30 % */
