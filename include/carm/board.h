@@ -111,10 +111,11 @@ carm_status carm_board_add_meeting(carm_board *db, const char *date, const char 
 /** Number of distinct specialties at a meeting. */
 carm_status carm_board_meeting_specialties(carm_board *db, int64_t meeting_id, int *out_n);
 
-/** A decision. `guideline_option` is the calculator's recommended option
- * (may be NULL); when it differs from `chosen_option`, `deviation` must say
- * why. `amends` is the id of the decision this one amends (0: none); it
- * must be the same patient's. */
+/** A decision. `guideline_option` is the guideline's recommended option
+ * (may be NULL; "a or b" lists several), or "bclc" for the recommended
+ * options of the patient's latest stored BCLC result (stored resolved);
+ * when `chosen_option` is not among them, `deviation` must say why. `amends` is the id of the
+ * decision this one amends (0: none); it must be the same patient's. */
 typedef struct carm_board_decision {
   const char *pseudonym;
   int64_t meeting_id;

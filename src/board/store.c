@@ -700,6 +700,66 @@ carm_status carm_board_meeting_specialties(carm_board *b, int64_t meeting_id, in
   return CARM_OK;
 }
 
+/* Whether `chosen` is one of the options in `list` ("a or b or c"),
+ * case-insensitively. */
+static int option_among(const char *chosen, const char *list) {
+  const char *p = list;
+  size_t n = strlen(chosen);
+  while (*p != '\0') {
+    const char *e = strstr(p, " or ");
+    size_t len = e != NULL ? (size_t)(e - p) : strlen(p);
+    if (len == n && strncasecmp(p, chosen, n) == 0) {
+      return 1;
+    }
+    if (e == NULL) {
+      break;
+    }
+    p = e + 4;
+  }
+  return 0;
+}
+
+/* The recommended options of the latest stored BCLC result, " or "-joined. */
+static carm_status latest_bclc_options(carm_board *b, int64_t pid, char *out, size_t size) {
+  sqlite3_stmt *s = NULL;
+  if (sqlite3_prepare_v2(b->db,
+                         "SELECT result_json FROM scores WHERE patient_id = ? AND calculator = "
+                         "'bclc' ORDER BY computed_on DESC, id DESC LIMIT 1",
+                         -1, &s, NULL) != SQLITE_OK) {
+    return db_err(b->db, "prepare");
+  }
+  sqlite3_bind_int64(s, 1, pid);
+  carm_status st = CARM_OK;
+  json_t *j = NULL;
+  if (sqlite3_step(s) == SQLITE_ROW) {
+    j = json_loads((const char *)sqlite3_column_text(s, 0), 0, NULL);
+  } else {
+    st = carm_error(CARM_ERR_INVALID, "board store: guideline=bclc but no BCLC result is stored "
+                                      "for this patient (run `carm board stage` first)");
+  }
+  sqlite3_finalize(s);
+  if (st != CARM_OK) {
+    return st;
+  }
+  out[0] = '\0';
+  json_t *opts = json_object_get(j, "options");
+  for (size_t i = 0; i < json_array_size(opts); i++) {
+    json_t *o = json_array_get(opts, i);
+    const char *role = json_string_value(json_object_get(o, "role"));
+    const char *name = json_string_value(json_object_get(o, "option"));
+    if (role != NULL && name != NULL && strcmp(role, "recommended") == 0) {
+      size_t len = strlen(out);
+      snprintf(out + len, size - len, "%s%s", len > 0 ? " or " : "", name);
+    }
+  }
+  json_decref(j);
+  if (out[0] == '\0') {
+    return carm_error(CARM_ERR_INVALID, "board store: the stored BCLC result names no "
+                                        "recommended option");
+  }
+  return CARM_OK;
+}
+
 carm_status carm_board_decide(carm_board *b, const carm_board_decision *d, int64_t *out_id) {
   if (b == NULL || d == NULL) {
     return carm_error(CARM_ERR_INVALID, "board store: NULL argument");
@@ -707,13 +767,6 @@ carm_status carm_board_decide(carm_board *b, const carm_board_decision *d, int64
   if (empty(d->chosen_option) || empty(d->rationale)) {
     return carm_error(CARM_ERR_INVALID, "board store: a decision needs the chosen option and "
                                         "its rationale");
-  }
-  if (!empty(d->guideline_option) && strcasecmp(d->guideline_option, d->chosen_option) != 0 &&
-      empty(d->deviation)) {
-    return carm_error(CARM_ERR_INVALID,
-                      "board store: the chosen option '%s' deviates from the guideline option "
-                      "'%s': say why (deviation)",
-                      d->chosen_option, d->guideline_option);
   }
   if (d->follow_up_on != NULL && !valid_date(d->follow_up_on)) {
     return carm_error(CARM_ERR_INVALID, "board store: follow-up date must be YYYY-MM-DD");
@@ -734,6 +787,23 @@ carm_status carm_board_decide(carm_board *b, const carm_board_decision *d, int64
                       (long long)d->meeting_id, n, n == 1 ? "y" : "ies", CARM_BOARD_QUORUM);
     }
   }
+  /* The guideline option: as given, or "bclc" for the recommended options
+   * of the patient's latest stored BCLC result. */
+  char guideline[512] = "";
+  if (st == CARM_OK && !empty(d->guideline_option)) {
+    if (strcasecmp(d->guideline_option, "bclc") == 0) {
+      st = latest_bclc_options(b, pid, guideline, sizeof guideline);
+    } else {
+      snprintf(guideline, sizeof guideline, "%s", d->guideline_option);
+    }
+  }
+  if (st == CARM_OK && guideline[0] != '\0' && !option_among(d->chosen_option, guideline) &&
+      empty(d->deviation)) {
+    st = carm_error(CARM_ERR_INVALID,
+                    "board store: the chosen option '%s' deviates from the guideline option "
+                    "'%s': say why (deviation)",
+                    d->chosen_option, guideline);
+  }
   if (st == CARM_OK && d->amends != 0) {
     int64_t owner = 0;
     carm_status q =
@@ -749,12 +819,12 @@ carm_status carm_board_decide(carm_board *b, const carm_board_decision *d, int64
     }
   }
   if (st == CARM_OK) {
-    const void *args[] = {
-        &pid,         &d->meeting_id, &d->amends,   d->chosen_option, d->guideline_option,
-        d->deviation, d->rationale,   d->follow_up, b->actor,         d->follow_up_on};
+    const void *args[] = {&pid,      &d->meeting_id, &d->amends,   d->chosen_option,
+                          guideline, d->deviation,   d->rationale, d->follow_up,
+                          b->actor,  d->follow_up_on};
     char types[11] = "iiitttttt?";
     types[2] = d->amends != 0 ? 'i' : 'n';
-    types[4] = !empty(d->guideline_option) ? 't' : 'n';
+    types[4] = guideline[0] != '\0' ? 't' : 'n';
     types[5] = !empty(d->deviation) ? 't' : 'n';
     types[7] = !empty(d->follow_up) ? 't' : 'n';
     types[9] = d->follow_up_on != NULL ? 't' : 'n';

@@ -175,6 +175,27 @@ int main(void) {
   empty.rationale = "";
   CHECK(carm_board_decide(db, &empty, &id) == CARM_ERR_INVALID);
   CHECK(count(db, "decisions") == 2);
+  /* guideline "bclc": needs a stored BCLC result; several recommended
+   * options (stage C) are each acceptable without a deviation. */
+  carm_board_decision g = d;
+  g.guideline_option = "bclc";
+  g.chosen_option = "durvalumab-tremelimumab";
+  CHECK(carm_board_decide(db, &g, &id) == CARM_ERR_INVALID && detail_has("no BCLC result"));
+  CHECK(
+      carm_board_add_score(db, "HCC-0001", "2026-11-19", "bclc",
+                           "{\"stage\": \"C\", \"options\": ["
+                           "{\"option\": \"atezolizumab-bevacizumab\", \"role\": \"recommended\"},"
+                           "{\"option\": \"durvalumab-tremelimumab\", \"role\": \"recommended\"},"
+                           "{\"option\": \"sorafenib\", \"role\": \"alternative\"}]}",
+                           NULL) == CARM_OK);
+  CHECK(carm_board_decide(db, &g, &id) == CARM_OK);
+  CHECK(raw_int(path, "SELECT count(*) FROM decisions WHERE guideline_option = "
+                      "'atezolizumab-bevacizumab or durvalumab-tremelimumab'") == 1);
+  g.chosen_option = "sorafenib";
+  CHECK(carm_board_decide(db, &g, &id) == CARM_ERR_INVALID && detail_has("deviates"));
+  g.deviation = "autoimmune disease: no immunotherapy";
+  CHECK(carm_board_decide(db, &g, &id) == CARM_OK);
+  CHECK(count(db, "decisions") == 4);
 
   /* A decision cannot be modified or deleted in place, nor the audit log. */
   CHECK(raw_exec(path, "UPDATE decisions SET chosen_option = 'resection' WHERE id = 1", msg,
@@ -188,10 +209,10 @@ int main(void) {
                       "'ablation'") == 1);
 
   /* The audit log: one row per successful change, with the actor. 2
-   * patients + 2 labs + 1 state + 1 study + 1 score + 2 meetings + 2
-   * decisions = 11. */
-  CHECK(count(db, "audit") == 11);
-  CHECK(raw_int(path, "SELECT count(*) FROM audit WHERE actor = 'tester'") == 11);
+   * patients + 2 labs + 1 state + 1 study + 2 scores + 2 meetings + 4
+   * decisions = 14. */
+  CHECK(count(db, "audit") == 14);
+  CHECK(raw_int(path, "SELECT count(*) FROM audit WHERE actor = 'tester'") == 14);
   CHECK(raw_int(path, "SELECT count(*) FROM audit WHERE action = 'amend-decision'") == 1);
 
   /* show: the case as JSON, the amendment chain visible. */
@@ -199,6 +220,7 @@ int main(void) {
   CHECK(carm_board_show(db, "HCC-0001", &json) == CARM_OK);
   CHECK(json != NULL && strstr(json, "\"amended_by\": 2") != NULL);
   CHECK(json != NULL && strstr(json, "\"class\": \"B\"") != NULL);
+  CHECK(json != NULL && strstr(json, "\"stage\": \"C\"") != NULL);
   CHECK(json != NULL && strstr(json, "\"segment\": \"8\"") != NULL);
   free(json);
   CHECK(carm_board_show(db, "HCC-4242", &json) == CARM_ERR_NOTFOUND);

@@ -65,6 +65,16 @@ b stage HCC-0001 date=2026-12-02 transplant_candidate=no dialysis=no
 expect "stage after the new lab" "$rc $(j 'j["results"]["child-pugh"]["score"], j["from"]["bilirubin"]')" "0 9 2026-12-01"
 b stage HCC-0001 date=2026-11-01
 expect "stage before any data" "$rc $(j 'len(j["results"]), "child-pugh" in j["skipped"]')" "0 0 True"
+# guideline=bclc: the recommended options of the latest stored BCLC result
+# (as of 12-02: stage A, not a candidate -> ablation).
+b decide HCC-0001 meeting=2 option=resection rationale="surgeon's view" guideline=bclc
+expect "deviation from the stored BCLC option" "$rc $(grep -c "guideline option 'ablation'" "$tmp/err")" "2 1"
+b decide HCC-0001 meeting=2 option=Ablation rationale="as recommended" guideline=bclc
+expect "decision following the stored BCLC option" "$rc" 0
+b show HCC-0001
+expect "guideline resolved and stored" "$(j 'j["decisions"][-1]["guideline_option"]')" "ablation"
+b decide HCC-0002 meeting=2 option=x rationale=y guideline=bclc
+expect "guideline=bclc for an unknown patient rc" "$rc" 1
 CARM_ACTOR= USER= "$CARM" board show HCC-0001 >/dev/null 2>&1
 expect "show needs no actor" "$?" 0
 b show HCC-9999;                             expect "unknown patient rc" "$rc" 1
