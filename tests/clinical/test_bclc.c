@@ -105,6 +105,17 @@ int main(void) {
   CHECK(stage(&in, NULL) == 'A' && opt_is(0, "ablation", "recommended"));
   in.transplant_candidate = CARM_FLAG_UNSET;
   CHECK(stage(&in, NULL) == 'E' && detail_has("transplant_candidate"));
+  /* Boundaries of A: 3 nodules of exactly 3.0 cm are A; 3.01 cm is B; 4
+   * nodules of 1 cm are B (more than 3). */
+  in = patient((double[]){3.0, 3.0, 3.0}, 3);
+  in.transplant_candidate = CARM_FLAG_NO;
+  CHECK(stage(&in, NULL) == 'A');
+  in = patient((double[]){3.01, 1.0}, 2);
+  in.transplant_candidate = CARM_FLAG_NO;
+  CHECK(stage(&in, NULL) == 'B');
+  in = patient((double[]){1.0, 1.0, 1.0, 1.0}, 4);
+  in.transplant_candidate = CARM_FLAG_NO;
+  CHECK(stage(&in, NULL) == 'B');
 
   /* ---- B: multinodular beyond A ---- */
   /* 2 nodules, one 4 cm > 3 → B. Not a candidate, well-defined → TACE. */

@@ -252,6 +252,30 @@ int main(void) {
   CHECK(raw_int(old, "SELECT count(*) FROM decisions WHERE follow_up_on = '2027-05-01'") == 1);
   CHECK(carm_board_check(db) == CARM_OK);
   carm_board_close(db);
+  /* A migration that fails half-way leaves the file at its old version
+   * with its data: in a v1 file where someone made an index named
+   * labs_by_patient, migration 2 creates `scores`, adds
+   * decisions.follow_up_on, then fails on its last statement; both earlier
+   * changes must be rolled back. */
+  char broken[300];
+  path_in(broken, sizeof broken, "broken.db");
+  CHECK(carm_board_create_version(broken, 1) == CARM_OK);
+  CHECK(raw_exec(broken,
+                 "INSERT INTO patients (pseudonym, created_at) VALUES ('KEEP', 'x');"
+                 "CREATE INDEX labs_by_patient ON labs(value);",
+                 msg, sizeof msg) == SQLITE_OK);
+  CHECK(carm_board_open(&db, broken, "tester") == CARM_ERR_IO);
+  CHECK(raw_int(broken, "PRAGMA user_version") == 1);
+  CHECK(raw_int(broken, "SELECT count(*) FROM patients WHERE pseudonym = 'KEEP'") == 1);
+  CHECK(raw_int(broken, "SELECT count(*) FROM pragma_table_info('decisions') WHERE name = "
+                        "'follow_up_on'") == 0);
+  CHECK(raw_int(broken, "SELECT count(*) FROM sqlite_schema WHERE name = 'scores'") == 0);
+  /* Once the stray index is gone, the upgrade goes through. */
+  CHECK(raw_exec(broken, "DROP INDEX labs_by_patient", msg, sizeof msg) == SQLITE_OK);
+  CHECK(carm_board_open(&db, broken, "tester") == CARM_OK);
+  CHECK(carm_board_schema_version(db) == 2);
+  carm_board_close(db);
+
   /* A newer schema, or an SQLite file that is not a store, is refused. */
   CHECK(raw_exec(old, "PRAGMA user_version = 99", msg, sizeof msg) == SQLITE_OK);
   CHECK(carm_board_open(&db, old, "tester") == CARM_ERR_FORMAT && detail_has("newer"));
