@@ -66,6 +66,12 @@ carm_status carm_board_add_lab(carm_board *db, const char *pseudonym, const char
                                carm_clinical_analyte analyte, const carm_clinical_lab *lab,
                                int64_t *out_id);
 
+/** Record several lab values taken on one date in one transaction (all or
+ * none); out_ids (may be NULL) receives the n row ids. */
+carm_status carm_board_add_labs(carm_board *db, const char *pseudonym, const char *date, int n,
+                                const carm_clinical_analyte *analytes,
+                                const carm_clinical_lab *labs, int64_t *out_ids);
+
 /** Clinical state observed on a date. Unset fields are stored as NULL. */
 typedef struct carm_board_state {
   int ecog_ps; /**< 0–4, -1 not given */

@@ -421,45 +421,56 @@ carm_status carm_board_add_patient(carm_board *b, const char *pseudonym, int64_t
   return st;
 }
 
-carm_status carm_board_add_lab(carm_board *b, const char *pseudonym, const char *date,
-                               carm_clinical_analyte analyte, const carm_clinical_lab *lab,
-                               int64_t *out_id) {
-  if (b == NULL) {
-    return carm_error(CARM_ERR_INVALID, "board store: NULL handle");
+carm_status carm_board_add_labs(carm_board *b, const char *pseudonym, const char *date, int n,
+                                const carm_clinical_analyte *analytes,
+                                const carm_clinical_lab *labs, int64_t *out_ids) {
+  if (b == NULL || n < 1 || n > 64 || analytes == NULL || labs == NULL) {
+    return carm_error(CARM_ERR_INVALID, "board store: 1-64 lab values expected");
   }
   if (!valid_date(date)) {
     return carm_error(CARM_ERR_INVALID, "board store: date must be YYYY-MM-DD");
   }
-  carm_status st = carm_clinical_lab_check(analyte, lab);
-  if (st != CARM_OK) {
-    return st;
+  for (int i = 0; i < n; i++) {
+    carm_status st = carm_clinical_lab_check(analytes[i], &labs[i]);
+    if (st != CARM_OK) {
+      return st;
+    }
   }
-  st = begin(b);
+  carm_status st = begin(b);
   if (st != CARM_OK) {
     return st;
   }
   int64_t pid = 0;
-  int64_t id = 0;
+  int64_t ids[64];
   st = patient_id(b, pseudonym, &pid);
-  if (st == CARM_OK) {
-    const void *args[] = {&pid, date, carm_clinical_analyte_name(analyte), &lab->value,
-                          carm_clinical_unit_name(lab->unit)};
+  for (int i = 0; i < n && st == CARM_OK; i++) {
+    const char *name = carm_clinical_analyte_name(analytes[i]);
+    const char *unit = carm_clinical_unit_name(labs[i].unit);
+    const void *args[] = {&pid, date, name, &labs[i].value, unit};
     st = run_sql(b,
                  "INSERT INTO labs (patient_id, taken_on, analyte, value, unit, created_at) "
                  "VALUES (?, ?, ?, ?, ?, " NOW_SQL ")",
-                 "ittdt", args, &id);
-  }
-  if (st == CARM_OK) {
-    char detail[96];
-    snprintf(detail, sizeof detail, "%s %g %s on %s", carm_clinical_analyte_name(analyte),
-             lab->value, carm_clinical_unit_name(lab->unit), date);
-    st = audit(b, "add-lab", "labs", id, detail);
+                 "ittdt", args, &ids[i]);
+    if (st == CARM_OK) {
+      char detail[96];
+      snprintf(detail, sizeof detail, "%s %g %s on %s", name, labs[i].value, unit, date);
+      st = audit(b, "add-lab", "labs", ids[i], detail);
+    }
   }
   st = finish(b, st);
-  if (st == CARM_OK && out_id != NULL) {
-    *out_id = id;
+  if (st == CARM_OK && out_ids != NULL) {
+    memcpy(out_ids, ids, (size_t)n * sizeof ids[0]);
   }
   return st;
+}
+
+carm_status carm_board_add_lab(carm_board *b, const char *pseudonym, const char *date,
+                               carm_clinical_analyte analyte, const carm_clinical_lab *lab,
+                               int64_t *out_id) {
+  if (lab == NULL) {
+    return carm_error(CARM_ERR_INVALID, "board store: NULL lab");
+  }
+  return carm_board_add_labs(b, pseudonym, date, 1, &analyte, lab, out_id);
 }
 
 static const char *ascites_text(carm_ascites a) {

@@ -249,33 +249,30 @@ int board_labs(int argc, char **argv) {
   if (rc != CLI_OK) {
     return rc;
   }
-  char out[1024] = "";
-  size_t len = 0;
-  int first = 1;
-  for (int i = 0; i < 6 && rc == CLI_OK; i++) {
-    if (!given[i]) {
-      continue;
+  carm_clinical_analyte which[6];
+  carm_clinical_lab values[6];
+  int n = 0;
+  for (int i = 0; i < 6; i++) {
+    if (given[i]) {
+      which[n] = an[i];
+      values[n] = labs[i];
+      n++;
     }
-    int64_t id = 0;
-    carm_status st = carm_board_add_lab(db, a.positional[0], date, an[i], &labs[i], &id);
-    if (st != CARM_OK) {
-      rc = lib_fail(&a, st);
-      break;
-    }
-    int w = snprintf(out + len, sizeof out - len,
-                     "%s{\"id\": %lld, \"analyte\": \"%s\", \"value\": %.10g, \"unit\": \"%s\"}",
-                     first ? "" : ", ", (long long)id, names[i], labs[i].value,
-                     carm_clinical_unit_name(labs[i].unit));
-    if (w > 0 && (size_t)w < sizeof out - len) {
-      len += (size_t)w;
-    }
-    first = 0;
   }
+  int64_t ids[6];
+  carm_status st = carm_board_add_labs(db, a.positional[0], date, n, which, values, ids);
   carm_board_close(db);
-  if (rc == CLI_OK) {
-    printf("{\"pseudonym\": \"%s\", \"labs\": [%s]}\n", a.positional[0], out);
+  if (st != CARM_OK) {
+    return lib_fail(&a, st);
   }
-  return rc;
+  printf("{\"pseudonym\": \"%s\", \"labs\": [", a.positional[0]);
+  for (int i = 0; i < n; i++) {
+    printf("%s{\"id\": %lld, \"analyte\": \"%s\", \"value\": %.10g, \"unit\": \"%s\"}",
+           i > 0 ? ", " : "", (long long)ids[i], carm_clinical_analyte_name(which[i]),
+           values[i].value, carm_clinical_unit_name(values[i].unit));
+  }
+  printf("]}\n");
+  return CLI_OK;
 }
 
 int board_state(int argc, char **argv) {

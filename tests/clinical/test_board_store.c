@@ -116,6 +116,17 @@ int main(void) {
   carm_clinical_lab bad = L(-1.0, MG);
   CHECK(carm_board_add_lab(db, "HCC-0001", "2026-11-18", CARM_LAB_BILIRUBIN, &bad, NULL) ==
         CARM_ERR_RANGE);
+  /* A batch is all or nothing: a bad second value stores neither. */
+  carm_clinical_analyte batch_a[2] = {CARM_LAB_INR, CARM_LAB_SODIUM};
+  carm_clinical_lab batch_v[2] = {L(1.2, RATIO), L(300.0, MMOL)};
+  int64_t batch_ids[2] = {0, 0};
+  CHECK(carm_board_add_labs(db, "HCC-0001", "2026-11-18", 2, batch_a, batch_v, batch_ids) ==
+        CARM_ERR_RANGE);
+  CHECK(count(db, "labs") == 2);
+  batch_v[1] = L(135.0, MMOL);
+  CHECK(carm_board_add_labs(db, "HCC-0001", "2026-11-18", 2, batch_a, batch_v, batch_ids) ==
+        CARM_OK);
+  CHECK(count(db, "labs") == 4 && batch_ids[1] == batch_ids[0] + 1);
   CHECK(raw_int(path, "SELECT unit = 'umol/L' AND value = 43 FROM labs WHERE "
                       "analyte = 'bilirubin'") == 1);
   carm_board_state state = CARM_BOARD_STATE_INIT;
@@ -209,10 +220,10 @@ int main(void) {
                       "'ablation'") == 1);
 
   /* The audit log: one row per successful change, with the actor. 2
-   * patients + 2 labs + 1 state + 1 study + 2 scores + 2 meetings + 4
-   * decisions = 14. */
-  CHECK(count(db, "audit") == 14);
-  CHECK(raw_int(path, "SELECT count(*) FROM audit WHERE actor = 'tester'") == 14);
+   * patients + 4 labs + 1 state + 1 study + 2 scores + 2 meetings + 4
+   * decisions = 16. */
+  CHECK(count(db, "audit") == 16);
+  CHECK(raw_int(path, "SELECT count(*) FROM audit WHERE actor = 'tester'") == 16);
   CHECK(raw_int(path, "SELECT count(*) FROM audit WHERE action = 'amend-decision'") == 1);
 
   /* show: the case as JSON, the amendment chain visible. */
