@@ -8,7 +8,6 @@
 #include <jansson.h>
 #include <math.h>
 #include <stdarg.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -620,7 +619,7 @@ key_set(stage_keys *k, const char *name, const char *fmt, ...) {
   k->n++;
 }
 
-static const char *key_get(const stage_keys *k, const char *name) {
+static char *key_get(stage_keys *k, const char *name) {
   for (int i = 0; i < k->n; i++) {
     if (strcmp(k->name[i], name) == 0) {
       return k->text[i];
@@ -774,9 +773,9 @@ int board_stage(int argc, char **argv) {
         size_t len = e != NULL ? (size_t)(e - list) : strlen(list);
         char key[40];
         snprintf(key, sizeof key, "%.*s", (int)len, list);
-        const char *kv = key_get(&k, key);
+        char *kv = key_get(&k, key);
         if (kv != NULL) {
-          cargv[n++] = (char *)(uintptr_t)kv;
+          cargv[n++] = kv;
         } else if (pass == 0) {
           size_t ml = strlen(missing);
           snprintf(missing + ml, sizeof missing - ml, "%s%s", ml > 0 ? " " : "", key);
