@@ -266,6 +266,15 @@ void io_temp_discard(FILE *f, const char *tmp) {
   unlink(tmp);
 }
 
+carm_status io_error_prefix(carm_status st, const char *path) {
+  char msg[1024];
+  snprintf(msg, sizeof msg, "%s", carm_last_error());
+  if (strstr(msg, path) != NULL) {
+    return carm_error(st, "%s", msg);
+  }
+  return carm_error(st, "%s: %s", path, msg);
+}
+
 carm_status io_check_writable(const carm_volume *vol) {
   if (vol == NULL || vol->data == NULL) {
     return carm_error(CARM_ERR_INVALID, "no volume to write");

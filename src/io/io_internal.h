@@ -48,6 +48,9 @@ void io_temp_discard(FILE *f, const char *tmp);
 /** Whether `path` ends with `suffix`, ignoring case. */
 int io_has_suffix(const char *path, const char *suffix);
 
+/** Re-raise the current error detail as "path: detail" (once). */
+carm_status io_error_prefix(carm_status st, const char *path);
+
 /** Check a volume before writing (grid valid, data present). */
 carm_status io_check_writable(const carm_volume *vol);
 

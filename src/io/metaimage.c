@@ -501,6 +501,24 @@ static int64_t z_read(void *ctx, unsigned char *buf, size_t cap) {
   return (int64_t)(cap - s->z.avail_out);
 }
 
+/* After the voxels: run the stream to its end so that zlib checks the
+ * Adler-32 of everything (a flipped byte may otherwise go unnoticed). Extra
+ * bytes past the declared size are ignored. */
+static carm_status z_finish(z_src *s) {
+  unsigned char scratch[4096];
+  while (!s->ended) {
+    int64_t n = z_read(s, scratch, sizeof scratch);
+    if (n < 0) {
+      return (carm_status)n;
+    }
+    if (n == 0 && !s->ended) {
+      return carm_error(CARM_ERR_FORMAT, "%s: compressed data is truncated (no end of stream)",
+                        s->path);
+    }
+  }
+  return CARM_OK;
+}
+
 static carm_status read_data(carm_volume *vol, const mha_layout *L, const char *path) {
   FILE *f = fopen(L->data_path, "rb");
   if (f == NULL) {
@@ -568,6 +586,9 @@ static carm_status read_data(carm_volume *vol, const mha_layout *L, const char *
     return carm_error(CARM_ERR_NOMEM, "cannot start zlib");
   }
   st = io_read_voxels(vol, z_read, z, L->dtype, L->swap, 0, 1.0, 0.0, what);
+  if (st == CARM_OK) {
+    st = z_finish(z);
+  }
   inflateEnd(&z->z);
   free(z);
   fclose(f);
@@ -617,7 +638,7 @@ carm_status io_metaimage_read(carm_volume **out, carm_image_info *info, const ch
     }
   }
   if ((st = carm_volume_create(&vol, L->dims)) != CARM_OK) {
-    st = carm_error(st, "%s: %s", path, carm_last_error());
+    st = io_error_prefix(st, path);
     goto cleanup;
   }
   memcpy(vol->spacing, L->spacing, sizeof vol->spacing);
@@ -832,7 +853,7 @@ carm_status io_metaimage_write(const carm_volume *vol, const char *path,
     }
     s.f = df;
     if ((st = encode_all(vol, opts->dtype, &s, 0)) != CARM_OK) {
-      st = carm_error(st, "%s: %s", path, carm_last_error());
+      st = io_error_prefix(st, path);
       goto cleanup;
     }
   }

@@ -347,7 +347,7 @@ carm_status io_nifti_read(carm_volume **out, carm_image_info *info, const char *
     goto cleanup;
   }
   if ((st = carm_volume_create(&vol, grid.dims)) != CARM_OK) {
-    st = carm_error(st, "%s: %s", path, carm_last_error());
+    st = io_error_prefix(st, path);
     goto cleanup;
   }
   carm_volume_copy_grid(vol, &grid);
@@ -362,8 +362,26 @@ carm_status io_nifti_read(carm_volume **out, carm_image_info *info, const char *
   st = io_read_voxels(vol, gz_read, &src, dtype, h.swap, scale, h.scl_slope, inter,
                       gzipped ? "compressed NIfTI data" : "NIfTI data");
   if (st != CARM_OK) {
-    st = carm_error(st, "%s: %s", path, carm_last_error());
+    st = io_error_prefix(st, path);
     goto cleanup;
+  }
+  if (gzipped) {
+    /* Read to the end so that zlib checks the CRC-32 and length. */
+    unsigned char scratch[4096];
+    int64_t n;
+    while ((n = gz_read(&src, scratch, sizeof scratch)) > 0) {
+    }
+    if (n < 0) {
+      st = (carm_status)n;
+      goto cleanup;
+    }
+    int err = Z_OK;
+    const char *msg = gzerror(gz, &err);
+    if (err != Z_OK) {
+      st = carm_error(CARM_ERR_FORMAT, "%s: compressed data is corrupt or truncated (zlib: %s)",
+                      path, msg != NULL ? msg : "error");
+      goto cleanup;
+    }
   }
   if (info != NULL) {
     info->dtype = dtype;
