@@ -83,7 +83,7 @@ int carm_cmd_convert(int argc, char **argv) {
   carm_image_info info;
   carm_status st = carm_image_read(&v, &info, in);
   if (st != CARM_OK) {
-    return cli_status(cmd, in, st);
+    return cli_status(cmd, "read", st);
   }
   if (!have_type) {
     int scaled = info.scl_slope != 1.0 || info.scl_inter != 0.0;
@@ -92,7 +92,7 @@ int carm_cmd_convert(int argc, char **argv) {
   st = carm_image_write(v, out, &opts);
   carm_volume_destroy(v);
   if (st != CARM_OK) {
-    return cli_status(cmd, out, st);
+    return cli_status(cmd, "write", st);
   }
   return CLI_OK;
 }

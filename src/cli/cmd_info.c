@@ -22,7 +22,7 @@ static int info_image(const char *cmd, const char *path) {
   carm_image_info info;
   carm_status st = carm_image_read(&v, &info, path);
   if (st != CARM_OK) {
-    return cli_status(cmd, path, st);
+    return cli_status(cmd, "read", st);
   }
   double lo = 0.0, hi = 0.0;
   carm_volume_range(v, &lo, &hi);
