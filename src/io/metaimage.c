@@ -637,6 +637,24 @@ carm_status io_metaimage_read(carm_volume **out, carm_image_info *info, const ch
       }
     }
   }
+  /* zlib cannot expand more than ~1032:1: a declared size beyond that is a
+   * lie, found before allocating. */
+  if (L->compressed) {
+    struct stat sb;
+    if (stat(L->data_path, &sb) == 0) {
+      double need = (double)L->dims[0] * (double)L->dims[1] * (double)L->dims[2] *
+                    (double)io_dtype_size(L->dtype);
+      double have = L->compressed_size > 0 ? (double)L->compressed_size : (double)sb.st_size;
+      if (need > 1100.0 * have + 65536.0 && need < 4.0 * (double)CARM_VOLUME_MAX_BYTES) {
+        st = carm_error(CARM_ERR_FORMAT,
+                        "%s: %.0f compressed bytes cannot hold the %.0f bytes declared (%lld x "
+                        "%lld x %lld %s)",
+                        L->data_path, have, need, (long long)L->dims[0], (long long)L->dims[1],
+                        (long long)L->dims[2], carm_dtype_name(L->dtype));
+        goto cleanup;
+      }
+    }
+  }
   if ((st = carm_volume_create(&vol, L->dims)) != CARM_OK) {
     st = io_error_prefix(st, path);
     goto cleanup;

@@ -346,6 +346,16 @@ carm_status io_nifti_read(carm_volume **out, carm_image_info *info, const char *
                     carm_dtype_name(dtype));
     goto cleanup;
   }
+  /* gzip cannot expand more than ~1032:1: refuse before allocating. */
+  if (gzipped && have_size && need < 4.0 * (double)CARM_VOLUME_MAX_BYTES &&
+      need > 1100.0 * (double)sb.st_size + 65536.0) {
+    st = carm_error(CARM_ERR_FORMAT,
+                    "%s: %lld compressed bytes cannot hold the %.0f bytes declared (%lld x %lld x "
+                    "%lld %s)",
+                    path, (long long)sb.st_size, need, (long long)grid.dims[0],
+                    (long long)grid.dims[1], (long long)grid.dims[2], carm_dtype_name(dtype));
+    goto cleanup;
+  }
   if ((st = carm_volume_create(&vol, grid.dims)) != CARM_OK) {
     st = io_error_prefix(st, path);
     goto cleanup;

@@ -156,8 +156,11 @@ static void test_metaimage(void) {
   memcpy(cds, "XompressedDataSize", 18);
   tu_write(tu_path("trunc_z2.mha"), b, hdr_len + (n - hdr_len) / 2);
   expect_fail("trunc_z2.mha", CARM_ERR_FORMAT, "shorter than declared");
+  /* Declared size far beyond what zlib can expand to: refused up front. */
   free(c);
   free(b);
+  mha("ratio.mha", HDR("3000 3000 100", "MET_UCHAR", "CompressedData = True\n"), 100);
+  expect_fail("ratio.mha", CARM_ERR_FORMAT, "cannot hold");
 
   /* Every prefix of a valid raw file fails; byte flips never crash. */
   CHECK(carm_image_write(v, tu_path("good.mha"), NULL) == CARM_OK);
@@ -319,6 +322,24 @@ static void test_nifti(void) {
   expect_fail("corrupt.nii.gz", CARM_ERR_FORMAT, "corrupt");
   free(b);
   expect_fail("does_not_exist.nii", CARM_ERR_NOTFOUND, "does_not_exist");
+  /* A gzip file far too small for its declared size (2000x2000x500
+   * float32, 8 GB, from a few hundred bytes). */
+  nifti_1_header h1;
+  memset(&h1, 0, sizeof h1);
+  h1.sizeof_hdr = 348;
+  h1.dim[0] = 3;
+  h1.dim[1] = h1.dim[2] = 2000;
+  h1.dim[3] = 500;
+  h1.datatype = NIFTI_TYPE_FLOAT32;
+  h1.bitpix = 32;
+  h1.pixdim[1] = h1.pixdim[2] = h1.pixdim[3] = 1.0f;
+  h1.vox_offset = 352;
+  memcpy(h1.magic, "n+1", 4);
+  tu_write(tu_path("ratio_raw.nii"), &h1, sizeof h1);
+  char cmd[1200];
+  snprintf(cmd, sizeof cmd, "gzip -c %s > %s", tu_path("ratio_raw.nii"), tu_path("ratio.nii.gz"));
+  CHECK(system(cmd) == 0);
+  expect_fail("ratio.nii.gz", CARM_ERR_FORMAT, "cannot hold");
 }
 
 int main(void) {
