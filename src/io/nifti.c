@@ -15,6 +15,7 @@
 #include <nifti2_io.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -263,6 +264,11 @@ static carm_status header_grid(const nii_hdr *h, carm_volume *g, const char *pat
   return CARM_OK;
 }
 
+/* nifti_clib's debug level is a global: set it once (carm only calls its
+ * pure helpers, which do not print at level 0). */
+static pthread_once_t quiet_once = PTHREAD_ONCE_INIT;
+static void quiet_nifti(void) { nifti_set_debug_level(0); }
+
 typedef struct gz_src {
   gzFile gz;
   const char *path;
@@ -285,7 +291,7 @@ static int64_t gz_read(void *ctx, unsigned char *buf, size_t cap) {
 }
 
 carm_status io_nifti_read(carm_volume **out, carm_image_info *info, const char *path) {
-  nifti_set_debug_level(0);
+  pthread_once(&quiet_once, quiet_nifti);
   FILE *raw = fopen(path, "rb");
   if (raw == NULL) {
     return carm_error(errno == ENOENT ? CARM_ERR_NOTFOUND : CARM_ERR_IO, "cannot open %s: %s", path,
@@ -439,7 +445,7 @@ static int sink_write(sink *s, const void *p, size_t n) {
 
 carm_status io_nifti_write(const carm_volume *vol, const char *path, const carm_write_opts *opts,
                            int version) {
-  nifti_set_debug_level(0);
+  pthread_once(&quiet_once, quiet_nifti);
   if (version == 0) {
     version = 1;
     for (int a = 0; a < 3; a++) {
