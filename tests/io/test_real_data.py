@@ -168,7 +168,8 @@ def main():
     if not niftis and not mhas:
         print(f"skip: no volumes under {CT}")
         return 77
-    with tempfile.TemporaryDirectory(prefix="carm-real-") as tmp:
+    shm = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+    with tempfile.TemporaryDirectory(prefix="carm-real-", dir=shm) as tmp:
         checked = 0
         for path in niftis:
             name = os.path.relpath(path, CT)
