@@ -91,7 +91,11 @@ static char *trim(char *s) {
 static int read_line(FILE *f, char *line, int *lineno, const char *path) {
   size_t n = 0;
   int c;
-  while ((c = getc(f)) != EOF && c != '\n') {
+  for (;;) {
+    c = getc(f);
+    if (c == EOF || c == '\n') {
+      break;
+    }
     if (c == '\0' || (c < 0x20 && c != '\t' && c != '\r')) {
       return carm_error(CARM_ERR_FORMAT,
                         "%s: binary byte 0x%02x in header line %d (not a MetaImage header, or "
@@ -265,7 +269,8 @@ static carm_status interpret(const mha_keys *k, mha_layout *L, const char *path)
     return carm_error(CARM_ERR_FORMAT, "%s: NDims is missing", path);
   }
   int64_t nd = 0;
-  if ((st = parse_int(k->value[K_NDIMS], &nd, "NDims", path)) != CARM_OK) {
+  st = parse_int(k->value[K_NDIMS], &nd, "NDims", path);
+  if (st != CARM_OK) {
     return st;
   }
   if (nd < 2 || nd > 4) {
@@ -279,7 +284,8 @@ static carm_status interpret(const mha_keys *k, mha_layout *L, const char *path)
     return carm_error(CARM_ERR_FORMAT, "%s: DimSize is missing", path);
   }
   double d[16];
-  if ((st = parse_numbers(k->value[K_DIMSIZE], d, n, "DimSize", path)) != CARM_OK) {
+  st = parse_numbers(k->value[K_DIMSIZE], d, n, "DimSize", path);
+  if (st != CARM_OK) {
     return st;
   }
   for (int a = 0; a < n; a++) {
@@ -297,7 +303,8 @@ static carm_status interpret(const mha_keys *k, mha_layout *L, const char *path)
   }
   if (k->seen[K_CHANNELS]) {
     int64_t ch = 0;
-    if ((st = parse_int(k->value[K_CHANNELS], &ch, "ElementNumberOfChannels", path)) != CARM_OK) {
+    st = parse_int(k->value[K_CHANNELS], &ch, "ElementNumberOfChannels", path);
+    if (st != CARM_OK) {
       return st;
     }
     if (ch != 1) {
@@ -320,7 +327,8 @@ static carm_status interpret(const mha_keys *k, mha_layout *L, const char *path)
     L->spacing[a] = 1.0;
   }
   if (ks >= 0) {
-    if ((st = parse_numbers(k->value[ks], d, n, key_names[ks], path)) != CARM_OK) {
+    st = parse_numbers(k->value[ks], d, n, key_names[ks], path);
+    if (st != CARM_OK) {
       return st;
     }
     for (int a = 0; a < n && a < 3; a++) {
@@ -336,7 +344,8 @@ static carm_status interpret(const mha_keys *k, mha_layout *L, const char *path)
                ? K_OFFSET
                : (k->seen[K_ORIGIN] ? K_ORIGIN : (k->seen[K_POSITION] ? K_POSITION : -1));
   if (ko >= 0) {
-    if ((st = parse_numbers(k->value[ko], d, n, key_names[ko], path)) != CARM_OK) {
+    st = parse_numbers(k->value[ko], d, n, key_names[ko], path);
+    if (st != CARM_OK) {
       return st;
     }
     for (int a = 0; a < n && a < 3; a++) {
@@ -349,7 +358,8 @@ static carm_status interpret(const mha_keys *k, mha_layout *L, const char *path)
                ? K_TRANSFORM
                : (k->seen[K_ROTATION] ? K_ROTATION : (k->seen[K_ORIENTATION] ? K_ORIENTATION : -1));
   if (km >= 0) {
-    if ((st = parse_numbers(k->value[km], d, n * n, key_names[km], path)) != CARM_OK) {
+    st = parse_numbers(k->value[km], d, n * n, key_names[km], path);
+    if (st != CARM_OK) {
       return st;
     }
     for (int i = 0; i < n && i < 3; i++) {
@@ -364,7 +374,8 @@ static carm_status interpret(const mha_keys *k, mha_layout *L, const char *path)
   /* layout */
   if (k->seen[K_BINARYDATA]) {
     int bin = 1;
-    if ((st = parse_bool(k->value[K_BINARYDATA], &bin, "BinaryData", path)) != CARM_OK) {
+    st = parse_bool(k->value[K_BINARYDATA], &bin, "BinaryData", path);
+    if (st != CARM_OK) {
       return st;
     }
     if (!bin) {
@@ -373,18 +384,23 @@ static carm_status interpret(const mha_keys *k, mha_layout *L, const char *path)
   }
   int msb = io_host_is_msb();
   int kb = k->seen[K_BINARYMSB] ? K_BINARYMSB : (k->seen[K_ELEMENTMSB] ? K_ELEMENTMSB : -1);
-  if (kb >= 0 && (st = parse_bool(k->value[kb], &msb, key_names[kb], path)) != CARM_OK) {
-    return st;
+  if (kb >= 0) {
+    st = parse_bool(k->value[kb], &msb, key_names[kb], path);
+    if (st != CARM_OK) {
+      return st;
+    }
   }
   L->swap = msb != io_host_is_msb();
-  if (k->seen[K_COMPRESSED] && (st = parse_bool(k->value[K_COMPRESSED], &L->compressed,
-                                                "CompressedData", path)) != CARM_OK) {
-    return st;
+  if (k->seen[K_COMPRESSED]) {
+    st = parse_bool(k->value[K_COMPRESSED], &L->compressed, "CompressedData", path);
+    if (st != CARM_OK) {
+      return st;
+    }
   }
   L->compressed_size = -1;
   if (L->compressed && k->seen[K_COMPRESSEDSIZE]) {
-    if ((st = parse_int(k->value[K_COMPRESSEDSIZE], &L->compressed_size, "CompressedDataSize",
-                        path)) != CARM_OK) {
+    st = parse_int(k->value[K_COMPRESSEDSIZE], &L->compressed_size, "CompressedDataSize", path);
+    if (st != CARM_OK) {
       return st;
     }
     if (L->compressed_size < 1) {
@@ -393,9 +409,11 @@ static carm_status interpret(const mha_keys *k, mha_layout *L, const char *path)
     }
   }
   L->header_size = 0;
-  if (k->seen[K_HEADERSIZE] &&
-      (st = parse_int(k->value[K_HEADERSIZE], &L->header_size, "HeaderSize", path)) != CARM_OK) {
-    return st;
+  if (k->seen[K_HEADERSIZE]) {
+    st = parse_int(k->value[K_HEADERSIZE], &L->header_size, "HeaderSize", path);
+    if (st != CARM_OK) {
+      return st;
+    }
   }
   if (L->header_size < -1) {
     return carm_error(CARM_ERR_FORMAT, "%s: HeaderSize = %lld", path, (long long)L->header_size);
@@ -615,7 +633,8 @@ carm_status io_metaimage_read(carm_volume **out, carm_image_info *info, const ch
   if (st != CARM_OK) {
     goto cleanup;
   }
-  if ((st = interpret(k, L, path)) != CARM_OK) {
+  st = interpret(k, L, path);
+  if (st != CARM_OK) {
     goto cleanup;
   }
   /* Check the size against the file before allocating (raw data only). */
@@ -655,14 +674,16 @@ carm_status io_metaimage_read(carm_volume **out, carm_image_info *info, const ch
       }
     }
   }
-  if ((st = carm_volume_create(&vol, L->dims)) != CARM_OK) {
+  st = carm_volume_create(&vol, L->dims);
+  if (st != CARM_OK) {
     st = io_error_prefix(st, path);
     goto cleanup;
   }
   memcpy(vol->spacing, L->spacing, sizeof vol->spacing);
   memcpy(vol->origin, L->origin, sizeof vol->origin);
   memcpy(vol->direction, L->direction, sizeof vol->direction);
-  if ((st = read_data(vol, L, path)) != CARM_OK) {
+  st = read_data(vol, L, path);
+  if (st != CARM_OK) {
     goto cleanup;
   }
   if (info != NULL) {
@@ -840,18 +861,21 @@ carm_status io_metaimage_write(const carm_volume *vol, const char *path,
     free(t);
     return carm_error(CARM_ERR_NOMEM, "cannot start zlib");
   }
-  if ((st = io_temp_open(path, tmp_hdr, sizeof tmp_hdr, &fh)) != CARM_OK) {
+  st = io_temp_open(path, tmp_hdr, sizeof tmp_hdr, &fh);
+  if (st != CARM_OK) {
     goto cleanup;
   }
   if (mhd) {
-    if ((st = io_temp_open(data_path, tmp_data, sizeof tmp_data, &fd)) != CARM_OK) {
+    st = io_temp_open(data_path, tmp_data, sizeof tmp_data, &fd);
+    if (st != CARM_OK) {
       goto cleanup;
     }
     have_data_tmp = 1;
   }
   FILE *df = mhd ? fd : fh;
   if (compress) {
-    if ((st = encode_all(vol, opts->dtype, &s, 1)) != CARM_OK) {
+    st = encode_all(vol, opts->dtype, &s, 1);
+    if (st != CARM_OK) {
       goto cleanup;
     }
     build_header(t, vol, opts->dtype, 1, s.len, data_name);
@@ -870,7 +894,8 @@ carm_status io_metaimage_write(const carm_volume *vol, const char *path,
       goto cleanup;
     }
     s.f = df;
-    if ((st = encode_all(vol, opts->dtype, &s, 0)) != CARM_OK) {
+    st = encode_all(vol, opts->dtype, &s, 0);
+    if (st != CARM_OK) {
       st = io_error_prefix(st, path);
       goto cleanup;
     }

@@ -325,7 +325,8 @@ carm_status io_nifti_read(carm_volume **out, carm_image_info *info, const char *
     got += n;
   }
   nii_hdr h;
-  if ((st = parse_header(hb, (size_t)got, &h, path)) != CARM_OK) {
+  st = parse_header(hb, (size_t)got, &h, path);
+  if (st != CARM_OK) {
     goto cleanup;
   }
   carm_dtype dtype = dtype_from_nifti(h.datatype);
@@ -336,7 +337,8 @@ carm_status io_nifti_read(carm_volume **out, carm_image_info *info, const char *
   }
   carm_volume grid;
   memset(&grid, 0, sizeof grid);
-  if ((st = header_grid(&h, &grid, path)) != CARM_OK) {
+  st = header_grid(&h, &grid, path);
+  if (st != CARM_OK) {
     goto cleanup;
   }
   /* Size check against the file before allocating (uncompressed files). */
@@ -362,7 +364,8 @@ carm_status io_nifti_read(carm_volume **out, carm_image_info *info, const char *
                     (long long)grid.dims[1], (long long)grid.dims[2], carm_dtype_name(dtype));
     goto cleanup;
   }
-  if ((st = carm_volume_create(&vol, grid.dims)) != CARM_OK) {
+  st = carm_volume_create(&vol, grid.dims);
+  if (st != CARM_OK) {
     st = io_error_prefix(st, path);
     goto cleanup;
   }
@@ -384,8 +387,9 @@ carm_status io_nifti_read(carm_volume **out, carm_image_info *info, const char *
   if (gzipped) {
     /* Read to the end so that zlib checks the CRC-32 and length. */
     unsigned char scratch[4096];
-    int64_t n;
-    while ((n = gz_read(&src, scratch, sizeof scratch)) > 0) {
+    int64_t n = 1;
+    while (n > 0) {
+      n = gz_read(&src, scratch, sizeof scratch);
     }
     if (n < 0) {
       st = (carm_status)n;
