@@ -12,12 +12,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static char dir[64];
 
+static void remove_dir(void) { rmdir(dir); }
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   if (dir[0] == '\0') {
     snprintf(dir, sizeof dir, "/tmp/carm-fuzz-nifti-XXXXXX");
     if (mkdtemp(dir) == NULL) {
       abort();
     }
+    atexit(remove_dir);
   }
   char path[128];
   snprintf(path, sizeof path, "%s/input.nii", dir);
