@@ -367,9 +367,37 @@ static carm_status interpret(const mha_keys *k, mha_layout *L, const char *path)
         L->direction[j][i] = d[i * n + j];
       }
     }
-    if (fabs(carm_mat3_det(L->direction)) < 1e-12) {
+    /* Axis directions should be unit vectors; a longer one scales the axis
+     * (ITK maps index to point with direction · spacing), so fold its length
+     * into the spacing and keep the same physical grid. */
+    for (int c = 0; c < 3; c++) {
+      double len =
+          sqrt(L->direction[0][c] * L->direction[0][c] + L->direction[1][c] * L->direction[1][c] +
+               L->direction[2][c] * L->direction[2][c]);
+      if (!(len > 0)) {
+        return carm_error(CARM_ERR_GEOMETRY, "%s: %s has a zero axis %d", path, key_names[km], c);
+      }
+      if (fabs(len - 1.0) > 1e-6) {
+        for (int r = 0; r < 3; r++) {
+          L->direction[r][c] /= len;
+        }
+        L->spacing[c] *= len;
+      }
+    }
+    if (fabs(carm_mat3_det(L->direction)) < 1e-6) {
       return carm_error(CARM_ERR_GEOMETRY, "%s: %s is singular", path, key_names[km]);
     }
+  }
+  /* Final safety net: the grid carm_volume_check_grid accepts. */
+  carm_volume g;
+  memset(&g, 0, sizeof g);
+  memcpy(g.dims, L->dims, sizeof g.dims);
+  memcpy(g.spacing, L->spacing, sizeof g.spacing);
+  memcpy(g.origin, L->origin, sizeof g.origin);
+  memcpy(g.direction, L->direction, sizeof g.direction);
+  st = carm_volume_check_grid(&g);
+  if (st != CARM_OK) {
+    return io_error_prefix(st, path);
   }
   /* layout */
   if (k->seen[K_BINARYDATA]) {

@@ -257,9 +257,14 @@ static carm_status header_grid(const nii_hdr *h, carm_volume *g, const char *pat
   for (int r = 0; r < 3; r++) {
     g->origin[r] = (r < 2 ? -1.0 : 1.0) * m[r][3];
   }
-  if (fabs(carm_mat3_det(g->direction)) < 1e-9) {
+  if (fabs(carm_mat3_det(g->direction)) < 1e-6) {
     return carm_error(CARM_ERR_GEOMETRY, "%s: the %s matrix is singular", path,
                       h->sform_code > 0 ? "sform" : "qform");
+  }
+  /* Final safety net: the grid carm_volume_check_grid accepts. */
+  carm_status st = carm_volume_check_grid(g);
+  if (st != CARM_OK) {
+    return io_error_prefix(st, path);
   }
   return CARM_OK;
 }

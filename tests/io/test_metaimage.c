@@ -203,6 +203,19 @@ static void test_header_variants(void) {
   CHECK(v != NULL && v->data[0] == 20);
   carm_volume_destroy(v);
 
+  /* A non-unit TransformMatrix column scales its axis: folded into spacing. */
+  const unsigned char d1[1] = {1};
+  write_mha(tu_path("scaled_tm.mha"),
+            "NDims = 3\nDimSize = 1 1 1\nElementSpacing = 1.5 1 1\n"
+            "TransformMatrix = 0 2 0 1 0 0 0 0 1\nElementType = MET_UCHAR\n"
+            "ElementDataFile = LOCAL\n",
+            d1, 1);
+  v = NULL;
+  CHECK_MSG(carm_image_read(&v, NULL, tu_path("scaled_tm.mha")) == CARM_OK, "%s",
+            carm_last_error());
+  CHECK(v != NULL && v->spacing[0] == 3.0 && v->direction[1][0] == 1.0 && v->spacing[1] == 1.0);
+  carm_volume_destroy(v);
+
   /* MET_LONG is 4 bytes in MetaIO. CRLF line ends are accepted. */
   const int32_t l[2] = {-5, 100000};
   write_mha(tu_path("long.mha"),
