@@ -25,6 +25,7 @@
 
 #include "carm/clinical.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 #ifdef __cplusplus
@@ -163,6 +164,24 @@ typedef struct carm_board_case {
 /** Gather the case of `pseudonym` as of `as_of` (YYYY-MM-DD). */
 carm_status carm_board_case_get(carm_board *db, const char *pseudonym, const char *as_of,
                                 carm_board_case *out);
+
+/* ---- pseudonyms ---------------------------------------------------------- */
+
+/** Size of a pseudonym buffer: "P-" + 20 hex digits + NUL. */
+#define CARM_BOARD_PSEUDONYM_SIZE 23
+
+/** A stable pseudonym for a hospital identifier: "P-" and the first 80
+ * bits of HMAC-SHA-256(key, identifier) in hex. `key` is the site's secret
+ * (≥ 16 bytes, kept outside the store); the same identifier and key always
+ * give the same pseudonym, and the identifier cannot be recovered from it
+ * without the key. */
+carm_status carm_board_pseudonym(char out[CARM_BOARD_PSEUDONYM_SIZE], const void *key,
+                                 size_t key_len, const char *identifier);
+
+/** SHA-256 (FIPS 180-4) and HMAC-SHA-256 (RFC 2104), exposed for tests. */
+void carm_board_sha256(uint8_t out[32], const void *data, size_t size);
+void carm_board_hmac_sha256(uint8_t out[32], const void *key, size_t key_len, const void *data,
+                            size_t size);
 
 /** Count the rows of one table (for tests and `carm board show`):
  * "patients", "labs", "clinical_state", "studies", "tumours", "scores",

@@ -21,6 +21,7 @@ int board_meeting(int argc, char **argv);
 int board_decide(int argc, char **argv);
 int board_show(int argc, char **argv);
 int board_stage(int argc, char **argv);
+int board_pseudonym(int argc, char **argv);
 
 /* Usage lines for the store subcommands, spliced into `carm board --help`. */
 #define BOARD_STORE_USAGE                                                                          \
@@ -37,6 +38,7 @@ int board_stage(int argc, char **argv);
   "  show --db FILE PSEUDONYM                    the case as JSON\n"                               \
   "  stage --db FILE PSEUDONYM date=YYYY-MM-DD [sex=..] [dialysis=..] [transplant_candidate=..]\n" \
   "       [pattern=..] [ps_cancer_related=..]   every calculator on the stored case, stored\n"     \
+  "  pseudonym --key-file FILE IDENTIFIER|-      keyed pseudonym (HMAC-SHA-256) for add-patient\n" \
   "  (store options: --db FILE or $CARM_BOARD_DB; --actor NAME or $CARM_ACTOR / $USER)\n"
 
 /* Rows spliced into the dispatcher table of cmd_board.c. */
@@ -44,7 +46,8 @@ int board_stage(int argc, char **argv);
 #define BOARD_STORE_SUBCOMMANDS \
   , {"add-patient", board_add_patient}, {"labs", board_labs}, {"state", board_state}, \
   {"study", board_study}, {"score", board_score}, {"meeting", board_meeting}, \
-  {"decide", board_decide}, {"show", board_show}, {"stage", board_stage}
+  {"decide", board_decide}, {"show", board_show}, {"stage", board_stage}, \
+  {"pseudonym", board_pseudonym}
 /* clang-format on */
 
 #endif

@@ -820,3 +820,51 @@ int board_stage(int argc, char **argv) {
   json_decref(out);
   return rc;
 }
+
+/* ---- pseudonym: a keyed pseudonym for a hospital identifier ---------------- */
+
+int board_pseudonym(int argc, char **argv) {
+  const char *key_file = NULL;
+  const char *ident = NULL;
+  for (int i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--key-file") == 0 && i + 1 < argc) {
+      key_file = argv[++i];
+    } else if (ident == NULL && argv[i][0] != '\0' &&
+               (argv[i][0] != '-' || strcmp(argv[i], "-") == 0)) {
+      ident = argv[i];
+    } else {
+      return cli_fail(CLI_USAGE, "board", "pseudonym: unexpected argument '%s'", argv[i]);
+    }
+  }
+  if (key_file == NULL || ident == NULL) {
+    return cli_fail(CLI_USAGE, "board",
+                    "pseudonym: usage: carm board pseudonym --key-file FILE IDENTIFIER|-");
+  }
+  unsigned char key[4096];
+  FILE *f = fopen(key_file, "rb");
+  if (f == NULL) {
+    return cli_fail(CLI_FAIL, "board", "pseudonym: cannot read key file %s", key_file);
+  }
+  size_t key_len = fread(key, 1, sizeof key, f);
+  fclose(f);
+  if (key_len > 0 && key[key_len - 1] == '\n') {
+    key_len--; /* `echo secret > key` writes a newline that is not part of the key */
+  }
+  char line[300];
+  if (strcmp(ident, "-") == 0) {
+    if (fgets(line, sizeof line, stdin) == NULL) {
+      return cli_fail(CLI_USAGE, "board", "pseudonym: no identifier on standard input");
+    }
+    line[strcspn(line, "\r\n")] = '\0';
+    ident = line;
+  }
+  char p[CARM_BOARD_PSEUDONYM_SIZE];
+  carm_status st = carm_board_pseudonym(p, key, key_len, ident);
+  memset(key, 0, sizeof key);
+  if (st != CARM_OK) {
+    fprintf(stderr, "carm board pseudonym: %s\n", carm_last_error());
+    return CLI_USAGE;
+  }
+  printf("{\"pseudonym\": \"%s\"}\n", p);
+  return CLI_OK;
+}

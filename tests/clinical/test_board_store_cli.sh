@@ -101,5 +101,17 @@ print_rows='print(db.execute("SELECT (SELECT count(*) FROM patients) + (SELECT c
 rows=$(python3 -c "import sqlite3,sys; db=sqlite3.connect(sys.argv[1]); $print_rows" "$CARM_BOARD_DB")
 expect "python delete refused; one audit row per change" "$(tr '\n' ' ' <"$tmp/out")" "refused True $rows "
 expect "audit rows counted" "$([ "$rows" -gt 30 ] && echo yes)" yes
+# Keyed pseudonym, checked against Python's hmac; the same with the key's
+# trailing newline and from standard input.
+printf 'site-secret-0123456789\n' >"$tmp/key"
+want=$(python3 -c "import hmac,hashlib; print('P-'+hmac.new(b'site-secret-0123456789', b'MRN-123456', hashlib.sha256).hexdigest()[:20])")
+"$CARM" board pseudonym --key-file "$tmp/key" MRN-123456 >"$tmp/out" 2>"$tmp/err"
+expect "pseudonym = HMAC-SHA-256 prefix" "$? $(j 'j["pseudonym"]')" "0 $want"
+echo MRN-123456 | "$CARM" board pseudonym --key-file "$tmp/key" - >"$tmp/out" 2>"$tmp/err"
+expect "pseudonym from stdin" "$(j 'j["pseudonym"]')" "$want"
+b add-patient "$want"; expect "pseudonym accepted by add-patient" "$rc" 0
+printf 'short' >"$tmp/short"
+"$CARM" board pseudonym --key-file "$tmp/short" MRN-1 >/dev/null 2>&1
+expect "short key rc" "$?" 2
 echo "$fails failed"
 [ "$fails" -eq 0 ]
