@@ -3,8 +3,8 @@
 #include "carm/io.h"
 #include "carm/render.h"
 #include "cli/cli.h"
+#include "cli/tree_json.h"
 
-#include <jansson.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,52 +47,22 @@ static const preset presets[] = {{"vessels", 700.0, 300.0, CARM_TF_VESSELS},
                                  {"soft", 400.0, 40.0, CARM_TF_SOFT},
                                  {"liver", 200.0, 80.0, CARM_TF_SOFT}};
 
-/* Draw every segment of a tree JSON ({"segments": [{"points": [[x,y,z]...]}]}). */
+/* Draw every centreline of a tree JSON. */
 static int draw_tree(carm_picture *pic, const carm_volume *vol, const carm_render_opts *o,
                      const char *path) {
-  json_error_t err;
-  json_t *doc = json_load_file(path, 0, &err);
-  json_t *segs = doc != NULL ? json_object_get(doc, "segments") : NULL;
-  if (!json_is_array(segs)) {
-    json_decref(doc);
-    return cli_fail(CLI_FAIL, "render", "%s: not a tree JSON (%s)", path,
-                    doc == NULL ? err.text : "no \"segments\" array");
+  cli_polyline *lines = NULL;
+  int64_t n = 0;
+  if (cli_tree_load("render", path, &lines, &n) != 0) {
+    return CLI_FAIL;
   }
-  size_t i;
-  json_t *seg;
-  int rc = CLI_OK;
-  json_array_foreach(segs, i, seg) {
-    json_t *pts = json_object_get(seg, "points");
-    size_t n = json_array_size(pts);
-    if (n == 0) {
-      continue;
-    }
-    double(*p)[3] = malloc(n * sizeof *p);
-    if (p == NULL) {
-      rc = cli_fail(CLI_FAIL, "render", "out of memory");
-      break;
-    }
-    int bad = 0;
-    for (size_t k = 0; k < n; k++) {
-      json_t *q = json_array_get(pts, k);
-      for (size_t a = 0; a < 3; a++) {
-        json_t *e = json_array_get(q, a);
-        bad |= !json_is_number(e);
-        p[k][a] = json_number_value(e);
-      }
-    }
-    static const uint8_t yellow[3] = {255, 220, 40};
-    if (!bad) {
-      carm_picture_draw_polyline(pic, vol, o, (const double(*)[3])p, (int64_t)n, yellow, 1.5);
-    }
-    free(p);
-    if (bad) {
-      rc = cli_fail(CLI_FAIL, "render", "%s: segment %zu has a bad point", path, i);
-      break;
-    }
+  static const uint8_t yellow[3] = {255, 220, 40};
+  carm_status st = CARM_OK;
+  for (int64_t i = 0; i < n && st == CARM_OK; i++) {
+    st = carm_picture_draw_polyline(pic, vol, o, (const double(*)[3])lines[i].points, lines[i].n,
+                                    yellow, 1.5);
   }
-  json_decref(doc);
-  return rc;
+  cli_tree_free(lines, n);
+  return st == CARM_OK ? CLI_OK : cli_status("render", "cannot draw the tree", st);
 }
 
 int carm_cmd_render(int argc, char **argv) {
