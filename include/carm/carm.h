@@ -8,5 +8,7 @@
 #include "carm/render.h"
 #include "carm/server.h"
 #include "carm/plan.h"
+#include "carm/clinical.h"
+#include "carm/board.h"
 #include "carm/seg.h"
 #endif
