@@ -568,7 +568,6 @@ carm_status carm_project_forward(const carm_volume *vol, const carm_geometry *ge
    * volume is not too large for it. */
   const float *data[3] = {vol->data, vol->data, vol->data};
   float *copy = NULL;
-#if defined(__AVX512F__)
   if (carm_volume_count(vol) <= ((int64_t)1 << 28) && g.n[0] >= 2 && g.n[1] >= 2 && g.n[2] >= 2) {
     copy = pair_copy(vol, nthreads);
   }
@@ -594,7 +593,6 @@ carm_status carm_project_forward(const carm_volume *vol, const carm_geometry *ge
     ak[2].mb = m;
     data[2] = copy;
   }
-#endif
   for (int64_t v = 0; v < geo->n_views; v++) {
     view_setup vs;
     view_setup_init(&vs, &g, &geo->views[v], proj);
