@@ -62,15 +62,20 @@ typedef struct ray {
   float weight;    /* mm of ray per plane */
 } ray;
 
-static carm_status grid_init(grid *g, const carm_volume *vol) {
+/* The volume's grid in the geometry's world frame (the patient position,
+ * carm_geometry_world_grid), as an index map. */
+static carm_status grid_init(grid *g, const carm_volume *vol, const carm_geometry *geo) {
   carm_status st = carm_volume_check_grid(vol);
   if (st != CARM_OK) {
     return st;
   }
+  double origin_w[3];
+  double direction_w[3][3];
+  carm_geometry_world_grid(geo, vol, origin_w, direction_w);
   double m[3][3];
   for (int r = 0; r < 3; r++) {
     for (int c = 0; c < 3; c++) {
-      m[r][c] = vol->direction[r][c] * vol->spacing[c];
+      m[r][c] = direction_w[r][c] * vol->spacing[c];
     }
   }
   if (carm_mat3_inverse(m, g->to_index) != CARM_OK) {
@@ -81,7 +86,7 @@ static carm_status grid_init(grid *g, const carm_volume *vol) {
     g->n[a] = vol->dims[a];
     g->stride[a] = s;
     s *= vol->dims[a];
-    g->origin[a] = vol->origin[a];
+    g->origin[a] = origin_w[a];
     if (vol->dims[a] >= 2) {
       g->lo[a] = 0.0;
       g->hi[a] = (double)(vol->dims[a] - 1);
@@ -553,7 +558,7 @@ carm_status carm_project_forward(const carm_volume *vol, const carm_geometry *ge
     return st;
   }
   grid g;
-  st = grid_init(&g, vol);
+  st = grid_init(&g, vol, geo);
   if (st != CARM_OK) {
     return st;
   }
@@ -626,7 +631,7 @@ carm_status carm_project_back(const carm_volume *proj, const carm_geometry *geo,
     return st;
   }
   grid g;
-  st = grid_init(&g, vol);
+  st = grid_init(&g, vol, geo);
   if (st != CARM_OK) {
     return st;
   }

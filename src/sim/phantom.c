@@ -346,6 +346,15 @@ carm_status carm_phantom_project_analytic(const carm_phantom *ph, const carm_geo
     double src[3];
     carm_view_detector_frame(view, o, ud, vd);
     carm_view_source(view, src);
+    /* the scene lives in patient coordinates: bring the view there */
+    double w[3][3];
+    double wt[3][3];
+    carm_patient_to_world(geo->patient, w);
+    carm_mat3_transpose(w, wt);
+    carm_mat3_apply(wt, o, o);
+    carm_mat3_apply(wt, ud, ud);
+    carm_mat3_apply(wt, vd, vd);
+    carm_mat3_apply(wt, src, src);
     const int parallel = view->sdd_mm == 0.0;
     double dir[3] = {src[0], src[1], src[2]};
     carm_vec3_normalize(dir);
