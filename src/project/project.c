@@ -573,7 +573,13 @@ carm_status carm_project_forward(const carm_volume *vol, const carm_geometry *ge
    * volume is not too large for it. */
   const float *data[3] = {vol->data, vol->data, vol->data};
   float *copy = NULL;
-  if (carm_volume_count(vol) <= ((int64_t)1 << 28) && g.n[0] >= 2 && g.n[1] >= 2 && g.n[2] >= 2) {
+  /* The copy costs about one pass over the volume; it pays off when the rays
+   * take many more samples than there are voxels (not, e.g., for one view of
+   * a large volume, as an ordered-subset solver might ask). */
+  const double samples =
+      (double)geo->n_views * (double)nu * (double)nv * (double)(g.n[0] > g.n[2] ? g.n[0] : g.n[2]);
+  if (carm_volume_count(vol) <= ((int64_t)1 << 28) && g.n[0] >= 2 && g.n[1] >= 2 && g.n[2] >= 2 &&
+      samples >= 16.0 * (double)carm_volume_count(vol)) {
     copy = pair_copy(vol, nthreads);
   }
   if (copy != NULL) {
