@@ -423,8 +423,18 @@ static float ray_sum(const float *data, const axis_kernel *ak, const ray *r0, in
 
 /* Scatter `value` along planes c_first + [n0, n1) of a ray: the transpose of
  * ray_sum. */
-static void ray_scatter(float *data, const axis_kernel *ak, const ray *r, int64_t n0, int64_t n1,
+static void ray_scatter(float *data, const axis_kernel *ak, const ray *r0, int64_t n0, int64_t n1,
                         float value) {
+  ray swapped;
+  const ray *r = r0;
+  if (ak->swap) {
+    swapped = *r0;
+    swapped.a0 = r0->b0;
+    swapped.da = r0->db;
+    swapped.b0 = r0->a0;
+    swapped.db = r0->da;
+    r = &swapped;
+  }
   float *base = data + r->c_first * ak->sk;
   const float ma = (float)ak->ma;
   const float mb = (float)ak->mb;
@@ -551,6 +561,40 @@ static float *pair_copy(const carm_volume *vol, int nthreads) {
   return c;
 }
 
+/* Kernel strides for the pair-interleaved layout of pair_copy. */
+static void pair_kernels(const grid *g, axis_kernel ak[3]) {
+  const int64_t nx = g->n[0];
+  const int64_t ny = g->n[1];
+  /* along x: a = y (partner adjacent), b = z */
+  ak[0].sk = 2;
+  ak[0].sa = 2 * nx;
+  ak[0].oa = 1;
+  ak[0].sb = 2 * nx * ny;
+  ak[0].ob = ak[0].sb;
+  /* along z: swapped, a = y (partner adjacent), b = x */
+  ak[2].sk = 2 * nx * ny;
+  ak[2].sa = 2 * nx;
+  ak[2].oa = 1;
+  ak[2].sb = 2;
+  ak[2].ob = 2;
+  ak[2].swap = 1;
+  int m = ak[2].ma;
+  ak[2].ma = ak[2].mb;
+  ak[2].mb = m;
+}
+
+/* Whether a pair-interleaved copy pays for itself: it costs about one pass
+ * over the volume, so the rays must take many more samples than there are
+ * voxels (not, e.g., one view of a large volume, as an ordered-subset solver
+ * might ask). */
+static int pairs_worth_it(const grid *g, const carm_geometry *geo, const carm_volume *proj) {
+  const double count = (double)g->n[0] * (double)g->n[1] * (double)g->n[2];
+  const double samples = (double)geo->n_views * (double)proj->dims[0] * (double)proj->dims[1] *
+                         (double)(g->n[0] > g->n[2] ? g->n[0] : g->n[2]);
+  return count <= (double)((int64_t)1 << 28) && g->n[0] >= 2 && g->n[1] >= 2 && g->n[2] >= 2 &&
+         samples >= 16.0 * count;
+}
+
 carm_status carm_project_forward(const carm_volume *vol, const carm_geometry *geo,
                                  carm_volume *proj, const carm_project_opts *opts) {
   carm_status st = check_inputs(vol, geo, proj, opts);
@@ -573,35 +617,12 @@ carm_status carm_project_forward(const carm_volume *vol, const carm_geometry *ge
    * volume is not too large for it. */
   const float *data[3] = {vol->data, vol->data, vol->data};
   float *copy = NULL;
-  /* The copy costs about one pass over the volume; it pays off when the rays
-   * take many more samples than there are voxels (not, e.g., for one view of
-   * a large volume, as an ordered-subset solver might ask). */
-  const double samples =
-      (double)geo->n_views * (double)nu * (double)nv * (double)(g.n[0] > g.n[2] ? g.n[0] : g.n[2]);
-  if (carm_volume_count(vol) <= ((int64_t)1 << 28) && g.n[0] >= 2 && g.n[1] >= 2 && g.n[2] >= 2 &&
-      samples >= 16.0 * (double)carm_volume_count(vol)) {
+  if (pairs_worth_it(&g, geo, proj)) {
     copy = pair_copy(vol, nthreads);
   }
   if (copy != NULL) {
-    const int64_t nx = g.n[0];
-    const int64_t ny = g.n[1];
-    /* along x: a = y (partner adjacent), b = z */
-    ak[0].sk = 2;
-    ak[0].sa = 2 * nx;
-    ak[0].oa = 1;
-    ak[0].sb = 2 * nx * ny;
-    ak[0].ob = ak[0].sb;
+    pair_kernels(&g, ak);
     data[0] = copy;
-    /* along z: swapped, a = y (partner adjacent), b = x */
-    ak[2].sk = 2 * nx * ny;
-    ak[2].sa = 2 * nx;
-    ak[2].oa = 1;
-    ak[2].sb = 2;
-    ak[2].ob = 2;
-    ak[2].swap = 1;
-    int m = ak[2].ma;
-    ak[2].ma = ak[2].mb;
-    ak[2].mb = m;
     data[2] = copy;
   }
   for (int64_t v = 0; v < geo->n_views; v++) {
