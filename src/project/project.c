@@ -438,27 +438,57 @@ static void ray_scatter(float *data, const axis_kernel *ak, const ray *r0, int64
   float *base = data + r->c_first * ak->sk;
   const float ma = (float)ak->ma;
   const float mb = (float)ak->mb;
-  for (int64_t n = n0; n < n1; n++) {
-    float a = r->a0 + (float)n * r->da;
-    float b = r->b0 + (float)n * r->db;
-    float ca = a < 0.0f ? 0.0f : a;
-    float cb = b < 0.0f ? 0.0f : b;
-    ca = ca > ma ? ma : ca;
-    cb = cb > mb ? mb : cb;
-    int64_t ia = (int64_t)ca;
-    int64_t ib = (int64_t)cb;
-    float fa = a - (float)ia;
-    float fb = b - (float)ib;
-    float *q = base + n * ak->sk + (int64_t)ia * ak->sa + (int64_t)ib * ak->sb;
-    /* v = (1-fb)·[(1-fa) q0 + fa qa] + fb·[(1-fa) qb + fa qab] */
-    float w1 = value * fb;
-    float w0 = value - w1;
-    float w0a = w0 * fa;
-    float w1a = w1 * fa;
-    q[0] += w0 - w0a;
-    q[ak->oa] += w0a;
-    q[ak->ob] += w1 - w1a;
-    q[ak->ob + ak->oa] += w1a;
+  const float a0 = r->a0;
+  const float da = r->da;
+  const float b0 = r->b0;
+  const float db = r->db;
+  const int64_t sk = ak->sk;
+  const int64_t sa = ak->sa;
+  const int64_t sb = ak->sb;
+  const int64_t oa = ak->oa;
+  const int64_t ob = ak->ob;
+  /* Two phases per chunk: corner offsets and weights in SIMD lanes, then the
+   * scattered read-modify-writes (one ray's samples lie in distinct planes,
+   * so they never collide). */
+  enum { CHUNK = 64 };
+  int64_t off[CHUNK];
+  float w00[CHUNK];
+  float w10[CHUNK];
+  float w01[CHUNK];
+  float w11[CHUNK];
+  for (int64_t c0 = n0; c0 < n1; c0 += CHUNK) {
+    const int m = (int)(n1 - c0 < CHUNK ? n1 - c0 : CHUNK);
+#pragma omp simd
+    for (int t = 0; t < m; t++) {
+      const int64_t n = c0 + t;
+      float a = a0 + (float)n * da;
+      float b = b0 + (float)n * db;
+      float ca = a < 0.0f ? 0.0f : a;
+      float cb = b < 0.0f ? 0.0f : b;
+      ca = ca > ma ? ma : ca;
+      cb = cb > mb ? mb : cb;
+      int64_t ia = (int64_t)ca;
+      int64_t ib = (int64_t)cb;
+      float fa = a - (float)ia;
+      float fb = b - (float)ib;
+      off[t] = n * sk + ia * sa + ib * sb;
+      /* v = (1-fb)·[(1-fa) q0 + fa qa] + fb·[(1-fa) qb + fa qab] */
+      float w1 = value * fb;
+      float w0 = value - w1;
+      float w0a = w0 * fa;
+      float w1a = w1 * fa;
+      w00[t] = w0 - w0a;
+      w10[t] = w0a;
+      w01[t] = w1 - w1a;
+      w11[t] = w1a;
+    }
+    for (int t = 0; t < m; t++) {
+      float *q = base + off[t];
+      q[0] += w00[t];
+      q[oa] += w10[t];
+      q[ob] += w01[t];
+      q[ob + oa] += w11[t];
+    }
   }
 }
 
