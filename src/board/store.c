@@ -1159,30 +1159,40 @@ carm_status carm_board_meeting_show(carm_board *b, int64_t meeting_id, char **ou
 #define LATEST_STUDY                                                                               \
   "(SELECT s.id FROM studies s WHERE s.patient_id = p.id AND EXISTS (SELECT 1 FROM tumours t "     \
   "WHERE t.study_id = s.id) ORDER BY s.study_date DESC, s.id DESC LIMIT 1)"
-static const char list_sql
-    [] = "SELECT p.pseudonym, " LATEST("bclc", "$.stage") " AS stage, " LATEST("child-pugh", "$."
-                                                                                             "clas"
-                                                                                             "s") " AS child_pugh_class, " LATEST("child-pugh", "$.score") " AS child_pugh_score, " LATEST(
-        "meld",
-        "$.score") " AS meld, " LATEST("meld-na",
-                                       "$.score") " AS meld_na, " LATEST("meld3",
-                                                                         "$.score") " AS "
-                                                                                    "meld3,"
-                                                                                    " " LATEST("alb"
-                                                                                               "i",
-                                                                                               "$."
-                                                                                               "gra"
-                                                                                               "de") " AS albi_grade, "
-                                                                                                     "(SELECT count(*) FROM tumours t WHERE t.study_id = " LATEST_STUDY
-                                                                                                     ") AS tumours, "
-                                                                                                     "(SELECT max(t.diameter_mm) FROM tumours t WHERE t.study_id = " LATEST_STUDY
-                                                                                                     ") AS largest_mm, "
-                                                                                                     "(SELECT count(*) FROM decisions d WHERE d.patient_id = p.id) AS decisions, "
-                                                                                                     "(SELECT d.chosen_option FROM decisions d WHERE d.patient_id = p.id ORDER BY d.id DESC "
-                                                                                                     "LIMIT 1) AS last_option, "
-                                                                                                     "(SELECT json_group_array(DISTINCT d.meeting_id) FROM decisions d WHERE d.patient_id = p.id) "
-                                                                                                     "AS decided_at "
-                                                                                                     "FROM patients p WHERE ? IS NOT NULL ORDER BY p.pseudonym";
+static const char
+    list_sql[] =
+        "SELECT p.pseudonym, " LATEST("bclc", "$.stage") " AS stage, " LATEST(
+            "child-pugh",
+            "$."
+            "clas"
+            "s") " AS child_pugh_class, " LATEST("child-pugh", "$.score") " AS "
+                                                                          "child_pugh_score,"
+                                                                          " " LATEST("meld",
+                                                                                     "$.score") " A"
+                                                                                                "S "
+                                                                                                "me"
+                                                                                                "ld"
+                                                                                                ","
+                                                                                                " " LATEST("meld-na",
+                                                                                                           "$.score") " AS meld_na, " LATEST("meld3",
+                                                                                                                                             "$.score") " AS "
+                                                                                                                                                        "meld3,"
+                                                                                                                                                        " " LATEST(
+                                                                                                                                                            "alb"
+                                                                                                                                                            "i",
+                                                                                                                                                            "$."
+                                                                                                                                                            "gra"
+                                                                                                                                                            "de") " AS albi_grade, "
+                                                                                                                                                                  "(SELECT count(*) FROM tumours t WHERE t.study_id = " LATEST_STUDY
+                                                                                                                                                                  ") AS tumours, "
+                                                                                                                                                                  "(SELECT max(t.diameter_mm) FROM tumours t WHERE t.study_id = " LATEST_STUDY
+                                                                                                                                                                  ") AS largest_mm, "
+                                                                                                                                                                  "(SELECT count(*) FROM decisions d WHERE d.patient_id = p.id) AS decisions, "
+                                                                                                                                                                  "(SELECT d.chosen_option FROM decisions d WHERE d.patient_id = p.id ORDER BY d.id DESC "
+                                                                                                                                                                  "LIMIT 1) AS last_option, "
+                                                                                                                                                                  "(SELECT json_group_array(DISTINCT d.meeting_id) FROM decisions d WHERE d.patient_id = p.id) "
+                                                                                                                                                                  "AS decided_at "
+                                                                                                                                                                  "FROM patients p WHERE ? IS NOT NULL ORDER BY p.pseudonym";
 #undef LATEST
 #undef LATEST_STUDY
 
