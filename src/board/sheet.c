@@ -419,6 +419,66 @@ static void section_identity(sheet *s, const json_t *c) {
   para(s, 0.0, t, BODY, 0);
 }
 
+/* One line of key figures under the title: stage, liver function, burden,
+ * the decision in force. */
+static void section_summary(sheet *s, const json_t *c) {
+  const json_t *scores = json_object_get(c, "scores");
+  const char *date = "";
+  char t[768] = "";
+  size_t len = 0;
+  const json_t *r = latest_score(scores, "bclc", &date);
+  len += (size_t)snprintf(t + len, sizeof t - len, "BCLC %s",
+                          r != NULL ? str(r, "stage") : "not staged");
+  r = latest_score(scores, "child-pugh", &date);
+  if (r != NULL && len < sizeof t) {
+    len += (size_t)snprintf(t + len, sizeof t - len, " | Child-Pugh %s (%lld)", str(r, "class"),
+                            (long long)json_integer_value(json_object_get(r, "score")));
+  }
+  static const char *const melds[] = {"meld", "meld-na", "meld3"};
+  static const char *const meld_names[] = {"MELD", "MELD-Na", "MELD 3.0"};
+  for (int k = 0; k < 3; k++) {
+    r = latest_score(scores, melds[k], &date);
+    if (r != NULL && len < sizeof t) {
+      len += (size_t)snprintf(t + len, sizeof t - len, " | %s %lld", meld_names[k],
+                              (long long)json_integer_value(json_object_get(r, "score")));
+    }
+  }
+  r = latest_score(scores, "albi", &date);
+  if (r != NULL && len < sizeof t) {
+    len += (size_t)snprintf(t + len, sizeof t - len, " | ALBI grade %lld",
+                            (long long)json_integer_value(json_object_get(r, "grade")));
+  }
+  /* the decision in force: the last one that nothing amends */
+  const json_t *ds = json_object_get(c, "decisions");
+  const json_t *last = NULL;
+  size_t i;
+  json_t *d;
+  json_array_foreach(ds, i, d) {
+    if (json_integer_value(json_object_get(d, "amended_by")) == 0) {
+      last = d;
+    }
+  }
+  if (len < sizeof t) {
+    char opt[160];
+    clean(opt, sizeof opt, last != NULL ? str(last, "chosen_option") : "");
+    snprintf(t + len, sizeof t - len, " | decision: %s", last != NULL ? opt : "none recorded");
+  }
+  char lines[4][LINE_CHARS];
+  font(s, 10.0, 1);
+  int n = wrap(s, t, CONTENT_W - 12.0, lines, 4);
+  double h = 8.0 + 13.0 * n;
+  ensure(s, h + 10.0);
+  cairo_set_source_rgb(s->cr, 0.9, 0.93, 0.97);
+  cairo_rectangle(s->cr, MARGIN, s->y - 2.0, CONTENT_W, h);
+  cairo_fill(s->cr);
+  cairo_set_source_rgb(s->cr, 0, 0, 0);
+  font(s, 10.0, 1);
+  for (int k = 0; k < n; k++) {
+    show(s, MARGIN + 6.0, s->y + 11.0 + 13.0 * k, lines[k]);
+  }
+  s->y += h + 8.0;
+}
+
 static void section_state(sheet *s, const json_t *c) {
   heading(s, "Clinical state and laboratory values");
   const json_t *states = json_object_get(c, "state");
@@ -807,6 +867,7 @@ static int render(cairo_surface_t *surface, const json_t *c, const json_t *extra
   s.total_pages = total_pages;
   new_page(&s);
   section_identity(&s, c);
+  section_summary(&s, c);
   section_state(&s, c);
   section_liver(&s, c);
   section_tumours(&s, c);

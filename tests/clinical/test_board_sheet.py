@@ -147,6 +147,7 @@ r = board('sheet', 'HCC-0001', '-o', pdf0, '--meeting', str(m['meeting']), '--da
 check(r.returncode == 0 and os.path.exists(pdf0), 'sheet without a decision: %s' % r.stderr)
 t0 = pdftotext(pdf0)
 check('No decision recorded' in t0, 'no decision recorded shown')
+check('decision: none recorded' in ' '.join(t0.split()), 'summary says no decision')
 check('Dr Alpha' in t0 and 'quorum met' in t0, 'the meeting of --meeting and its quorum shown')
 check('BCLC stage %s' % bclc['stage'] in t0, 'stage on the sheet before a decision')
 
@@ -187,6 +188,9 @@ check('Amendment #%d (amends decision #%d)' % (d2['decision'], d1['decision']) i
 check('T1 abuts the gallbladder' in flat and 'Re-discussed after the CBCT' in flat,
       'deviation and rationale')
 check('No decision recorded' not in flat, 'no "no decision" once decided')
+check('BCLC %s | Child-Pugh %s (%d) | MELD %d' % (bclc['stage'], cp['class'], cp['score'],
+                                                  meld['score']) in flat, 'summary line')
+check('decision: TACE' in flat, 'summary shows the decision in force (the amendment)')
 # attendees and quorum
 for who, spec in [('Dr Alpha', 'hepatology'), ('Dr Beta', 'surgery'),
                   ('Dr Gamma', 'interventional radiology')]:
