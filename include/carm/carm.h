@@ -5,4 +5,5 @@
 #include "carm/geometry.h"
 #include "carm/io.h"
 #include "carm/project.h"
+#include "carm/recon.h"
 #endif
