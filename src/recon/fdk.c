@@ -480,6 +480,21 @@ carm_status carm_fdk_plan_create(carm_fdk_plan **out, const carm_geometry *geo,
   p->n_ext = (int64_t)ceil(o.extrapolate * (double)p->nu);
   int64_t span = p->nu + 2 * p->n_ext;
   p->n_fft = fft_size(o.zero_pad ? 2 * span : span);
+  p->taper = malloc((size_t)(p->n_ext + 1) * sizeof *p->taper);
+  p->uu2 = malloc((size_t)(p->n_views * p->nu) * sizeof *p->uu2);
+  if (p->taper == NULL || p->uu2 == NULL) {
+    carm_fdk_plan_destroy(p);
+    return carm_error(CARM_ERR_NOMEM, "no memory for the filter tables");
+  }
+  for (int64_t d = 1; d <= p->n_ext; d++) {
+    p->taper[d - 1] = (float)(0.5 * (1.0 + cos(M_PI * (double)d / (double)(p->n_ext + 1))));
+  }
+  for (int64_t k = 0; k < p->n_views; k++) {
+    for (int64_t c = 0; c < p->nu; c++) {
+      double uu = p->u_origin_mm + (double)c * p->du - p->view_geo[4 * k + 1];
+      p->uu2[k * p->nu + c] = (float)(uu * uu);
+    }
+  }
   st = make_kernel(p, p->du);
   if (st != CARM_OK) {
     carm_fdk_plan_destroy(p);
@@ -501,8 +516,8 @@ carm_status carm_fdk_plan_create(carm_fdk_plan **out, const carm_geometry *geo,
     return carm_error(CARM_ERR_NOMEM, "no memory for the FDK buffers (%zu bytes)", bbytes);
   }
   memset(p->bbuf, 0, bbytes);
-  p->fwd = fftwf_plan_dft_r2c_1d((int)p->n_fft, p->fft_in, p->fft_out, FFTW_ESTIMATE);
-  p->inv = fftwf_plan_dft_c2r_1d((int)p->n_fft, p->fft_out, p->fft_in, FFTW_ESTIMATE);
+  p->fwd = fftwf_plan_dft_r2c_1d((int)p->n_fft, p->fft_in, p->fft_out, FFTW_MEASURE);
+  p->inv = fftwf_plan_dft_c2r_1d((int)p->n_fft, p->fft_out, p->fft_in, FFTW_MEASURE);
   if (p->fwd == NULL || p->inv == NULL) {
     carm_fdk_plan_destroy(p);
     return carm_error(CARM_ERR_INTERNAL, "FFTW could not plan a transform of %lld points",
@@ -535,6 +550,8 @@ void carm_fdk_plan_destroy(carm_fdk_plan *plan) {
   free(p->pm);
   free(p->vw);
   free(p->view_geo);
+  free(p->taper);
+  free(p->uu2);
   free(p);
 }
 
@@ -559,28 +576,39 @@ static void filter_row(fdk_plan_data *p, const float *src, int64_t view, int64_t
   const int64_t nu = p->nu;
   const int64_t e = p->n_ext;
   const double sdd = p->view_geo[4 * view];
-  const double u0 = p->view_geo[4 * view + 1];
   const double v0 = p->view_geo[4 * view + 2];
   const double vv = p->v_origin_mm + (double)row * p->dv - v0;
   const float *cw = p->colw != NULL ? p->colw + view * nu : NULL;
   const double i0 = p->opts.i0;
-  for (int64_t c = 0; c < nu; c++) {
-    double x = src[c];
-    if (i0 > 0.0) {
-      x = log(i0 / fmax(x, 1e-30 * i0));
+  /* cosine weight SDD / sqrt(SDD² + u² + v²) (float, vectorised) */
+  const float s2 = (float)(sdd * sdd + vv * vv);
+  const float fsdd = (float)sdd;
+  const float *uu2 = p->uu2 + view * nu;
+  float *x = in + e;
+  if (i0 > 0.0) {
+    for (int64_t c = 0; c < nu; c++) {
+      x[c] = (float)log(i0 / fmax((double)src[c], 1e-30 * i0));
     }
-    double uu = p->u_origin_mm + (double)c * p->du - u0;
-    double w = sdd / sqrt(sdd * sdd + uu * uu + vv * vv);
-    if (cw != NULL) {
-      w *= cw[c];
+  } else {
+    for (int64_t c = 0; c < nu; c++) {
+      x[c] = src[c];
     }
-    in[e + c] = (float)(x * w);
+  }
+  if (cw != NULL) {
+    for (int64_t c = 0; c < nu; c++) {
+      x[c] *= cw[c] * fsdd / sqrtf(s2 + uu2[c]);
+    }
+  } else {
+    for (int64_t c = 0; c < nu; c++) {
+      x[c] *= fsdd / sqrtf(s2 + uu2[c]);
+    }
   }
   /* lateral extrapolation: edge value with a half-cosine taper */
+  const float left = x[0];
+  const float right = x[nu - 1];
   for (int64_t d = 1; d <= e; d++) {
-    float t = (float)(0.5 * (1.0 + cos(M_PI * (double)d / (double)(e + 1))));
-    in[e - d] = in[e] * t;
-    in[e + nu - 1 + d] = in[e + nu - 1] * t;
+    in[e - d] = left * p->taper[d - 1];
+    in[e + nu - 1 + d] = right * p->taper[d - 1];
   }
   for (int64_t i = nu + 2 * e; i < p->n_fft; i++) {
     in[i] = 0.0f;

@@ -21,7 +21,9 @@
 #define FDK_AVX2 1
 #endif
 
-enum { SUB = 64 }; /* views per register pass */
+enum { SUB = 64 };    /* views per register pass */
+enum { TILE_X = 64 }; /* voxels along x per tile (a multiple of 16) */
+enum { TILE_Z = 16 }; /* voxels along z per tile */
 
 typedef struct row_params {
   float b0[SUB], b1[SUB], b2[SUB]; /* h at i = 0 */
@@ -68,8 +70,8 @@ static void row_scalar(const row_params *rp, int nviews, int64_t i_begin, int64_
 
 #ifdef FDK_AVX2
 /* Returns the first i not processed. */
-static int64_t row_avx2(const row_params *rp, int nviews, int64_t nx, float *row, int64_t row_pairs,
-                        float umax, float vmax) {
+static int64_t row_avx2(const row_params *rp, int nviews, int64_t i0, int64_t i1, float *row,
+                        int64_t row_pairs, float umax, float vmax) {
   const __m256 lane = _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7);
   const __m256 zero = _mm256_setzero_ps();
   const __m256 vumax = _mm256_set1_ps(umax);
@@ -78,16 +80,17 @@ static int64_t row_avx2(const row_params *rp, int nviews, int64_t nx, float *row
   /* gather order: lanes (0 1 4 5 2 3 6 7), so that the in-lane shuffles
    * below put the results back in natural order */
   const __m256i perm = _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7);
-  const __m128i one = _mm_set1_epi32(1);
-  int64_t i = 0;
-  for (; i + 8 <= nx; i += 8) {
+  int64_t i = i0;
+  for (; i + 8 <= i1; i += 8) {
     __m256 fi = _mm256_add_ps(_mm256_set1_ps((float)i), lane);
     __m256 acc = _mm256_loadu_ps(row + i);
     for (int b = 0; b < nviews; b++) {
       __m256 h0 = _mm256_fmadd_ps(fi, _mm256_set1_ps(rp->d0[b]), _mm256_set1_ps(rp->b0[b]));
       __m256 h1 = _mm256_fmadd_ps(fi, _mm256_set1_ps(rp->d1[b]), _mm256_set1_ps(rp->b1[b]));
       __m256 h2 = _mm256_fmadd_ps(fi, _mm256_set1_ps(rp->d2[b]), _mm256_set1_ps(rp->b2[b]));
-      __m256 r = _mm256_div_ps(_mm256_set1_ps(1.0f), h2);
+      /* 1/h2: approximate reciprocal and one Newton step (rel. error ~1e-7) */
+      __m256 r = _mm256_rcp_ps(h2);
+      r = _mm256_mul_ps(r, _mm256_fnmadd_ps(h2, r, _mm256_set1_ps(2.0f)));
       __m256 u = _mm256_mul_ps(h0, r);
       __m256 v = _mm256_mul_ps(h1, r);
       __m256 m =
@@ -98,7 +101,8 @@ static int64_t row_avx2(const row_params *rp, int nviews, int64_t nx, float *row
       if (_mm256_testz_ps(m, m)) {
         continue;
       }
-      u = _mm256_and_ps(u, m); /* keep masked lanes' indices finite */
+      /* outside lanes read texel (0, 0) (of the zero border) and get weight 0 */
+      u = _mm256_and_ps(u, m);
       v = _mm256_and_ps(v, m);
       __m256 uf = _mm256_floor_ps(u);
       __m256 vf = _mm256_floor_ps(v);
@@ -107,19 +111,13 @@ static int64_t row_avx2(const row_params *rp, int nviews, int64_t nx, float *row
       __m256i idx = _mm256_add_epi32(_mm256_mullo_epi32(_mm256_cvttps_epi32(vf), rp_stride),
                                      _mm256_cvttps_epi32(uf));
       idx = _mm256_permutevar8x32_epi32(idx, perm);
-      __m256i mi = _mm256_permutevar8x32_epi32(_mm256_castps_si256(m), perm);
       __m128i ilo = _mm256_castsi256_si128(idx);
       __m128i ihi = _mm256_extracti128_si256(idx, 1);
-      __m256d mlo = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm256_castsi256_si128(mi)));
-      __m256d mhi = _mm256_castsi256_pd(_mm256_cvtepi32_epi64(_mm256_extracti128_si256(mi, 1)));
       const double *base = (const double *)(const void *)rp->buf[b];
-      __m256d zd = _mm256_setzero_pd();
-      __m256 ga = _mm256_castpd_ps(_mm256_mask_i32gather_pd(zd, base, ilo, mlo, 8));
-      __m256 gb =
-          _mm256_castpd_ps(_mm256_mask_i32gather_pd(zd, base, _mm_add_epi32(ilo, one), mlo, 8));
-      __m256 gc = _mm256_castpd_ps(_mm256_mask_i32gather_pd(zd, base, ihi, mhi, 8));
-      __m256 gd =
-          _mm256_castpd_ps(_mm256_mask_i32gather_pd(zd, base, _mm_add_epi32(ihi, one), mhi, 8));
+      __m256 ga = _mm256_castpd_ps(_mm256_i32gather_pd(base, ilo, 8));
+      __m256 gb = _mm256_castpd_ps(_mm256_i32gather_pd(base + 1, ilo, 8));
+      __m256 gc = _mm256_castpd_ps(_mm256_i32gather_pd(base, ihi, 8));
+      __m256 gd = _mm256_castpd_ps(_mm256_i32gather_pd(base + 1, ihi, 8));
       __m256 p00 = _mm256_shuffle_ps(ga, gc, 0x88); /* (r, c) */
       __m256 p01 = _mm256_shuffle_ps(ga, gc, 0xDD); /* (r+1, c) */
       __m256 p10 = _mm256_shuffle_ps(gb, gd, 0x88); /* (r, c+1) */
@@ -131,6 +129,70 @@ static int64_t row_avx2(const row_params *rp, int nviews, int64_t nx, float *row
       acc = _mm256_fmadd_ps(w, val, acc);
     }
     _mm256_storeu_ps(row + i, acc);
+  }
+  return i;
+}
+#endif
+
+#if defined(__AVX512F__)
+/* Sixteen voxels at a time; same scheme as the AVX2 kernel. */
+static int64_t row_avx512(const row_params *rp, int nviews, int64_t i0, int64_t i1, float *row,
+                          int64_t row_pairs, float umax, float vmax) {
+  const __m512 lane = _mm512_setr_ps(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+  const __m512 zero = _mm512_setzero_ps();
+  const __m512 vumax = _mm512_set1_ps(umax);
+  const __m512 vvmax = _mm512_set1_ps(vmax);
+  const __m512 two = _mm512_set1_ps(2.0f);
+  const __m512i rp_stride = _mm512_set1_epi32((int)row_pairs);
+  /* gather order so that the in-lane shuffles restore natural order */
+  const __m512i perm = _mm512_setr_epi32(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
+  int64_t i = i0;
+  for (; i + 16 <= i1; i += 16) {
+    __m512 fi = _mm512_add_ps(_mm512_set1_ps((float)i), lane);
+    __m512 acc = _mm512_loadu_ps(row + i);
+    for (int b = 0; b < nviews; b++) {
+      __m512 h0 = _mm512_fmadd_ps(fi, _mm512_set1_ps(rp->d0[b]), _mm512_set1_ps(rp->b0[b]));
+      __m512 h1 = _mm512_fmadd_ps(fi, _mm512_set1_ps(rp->d1[b]), _mm512_set1_ps(rp->b1[b]));
+      __m512 h2 = _mm512_fmadd_ps(fi, _mm512_set1_ps(rp->d2[b]), _mm512_set1_ps(rp->b2[b]));
+      __m512 r = _mm512_rcp14_ps(h2);
+      r = _mm512_mul_ps(r, _mm512_fnmadd_ps(h2, r, two));
+      __m512 u = _mm512_mul_ps(h0, r);
+      __m512 v = _mm512_mul_ps(h1, r);
+      __mmask16 m = _mm512_cmp_ps_mask(h2, zero, _CMP_LT_OQ);
+      m = _mm512_mask_cmp_ps_mask(m, u, zero, _CMP_GE_OQ);
+      m = _mm512_mask_cmp_ps_mask(m, u, vumax, _CMP_LT_OQ);
+      m = _mm512_mask_cmp_ps_mask(m, v, zero, _CMP_GE_OQ);
+      m = _mm512_mask_cmp_ps_mask(m, v, vvmax, _CMP_LT_OQ);
+      if (m == 0) {
+        continue;
+      }
+      u = _mm512_maskz_mov_ps(m, u);
+      v = _mm512_maskz_mov_ps(m, v);
+      __m512 uf = _mm512_roundscale_ps(u, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+      __m512 vf = _mm512_roundscale_ps(v, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+      __m512 fu = _mm512_sub_ps(u, uf);
+      __m512 fv = _mm512_sub_ps(v, vf);
+      __m512i idx = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_cvttps_epi32(vf), rp_stride),
+                                     _mm512_cvttps_epi32(uf));
+      idx = _mm512_permutexvar_epi32(perm, idx);
+      __m256i ilo = _mm512_castsi512_si256(idx);
+      __m256i ihi = _mm512_extracti64x4_epi64(idx, 1);
+      const double *base = (const double *)(const void *)rp->buf[b];
+      __m512 ga = _mm512_castpd_ps(_mm512_i32gather_pd(ilo, base, 8));
+      __m512 gb = _mm512_castpd_ps(_mm512_i32gather_pd(ilo, base + 1, 8));
+      __m512 gc = _mm512_castpd_ps(_mm512_i32gather_pd(ihi, base, 8));
+      __m512 gd = _mm512_castpd_ps(_mm512_i32gather_pd(ihi, base + 1, 8));
+      __m512 p00 = _mm512_shuffle_ps(ga, gc, 0x88);
+      __m512 p01 = _mm512_shuffle_ps(ga, gc, 0xDD);
+      __m512 p10 = _mm512_shuffle_ps(gb, gd, 0x88);
+      __m512 p11 = _mm512_shuffle_ps(gb, gd, 0xDD);
+      __m512 top = _mm512_fmadd_ps(fu, _mm512_sub_ps(p10, p00), p00);
+      __m512 bot = _mm512_fmadd_ps(fu, _mm512_sub_ps(p11, p01), p01);
+      __m512 val = _mm512_fmadd_ps(fv, _mm512_sub_ps(bot, top), top);
+      __m512 w = _mm512_maskz_mul_ps(m, _mm512_set1_ps(rp->c[b]), _mm512_mul_ps(r, r));
+      acc = _mm512_fmadd_ps(w, val, acc);
+    }
+    _mm512_storeu_ps(row + i, acc);
   }
   return i;
 }
@@ -148,27 +210,41 @@ void fdk_backproject_batch(const fdk_plan_data *p, int64_t first, int64_t nb, fl
     row_params rp;
     for (int64_t s0 = 0; s0 < nb; s0 += SUB) {
       int n = (int)(nb - s0 < SUB ? nb - s0 : SUB);
-      for (int64_t k = 0; k < nz; k++) {
-        for (int b = 0; b < n; b++) {
-          int64_t view = first + s0 + b;
-          const double *m = p->pm + view * 12;
-          double jj = (double)j;
-          double kk = (double)k;
-          rp.b0[b] = (float)(m[1] * jj + m[2] * kk + m[3]);
-          rp.b1[b] = (float)(m[5] * jj + m[6] * kk + m[7]);
-          rp.b2[b] = (float)(m[9] * jj + m[10] * kk + m[11]);
-          rp.d0[b] = (float)m[0];
-          rp.d1[b] = (float)m[4];
-          rp.d2[b] = (float)m[8];
-          rp.c[b] = (float)p->vw[view];
-          rp.buf[b] = p->bbuf + 2 * (s0 + b) * p->view_pairs;
-        }
-        float *row = vol + (k * ny + j) * nx;
-        int64_t done = 0;
-#ifdef FDK_AVX2
-        done = row_avx2(&rp, n, nx, row, row_pairs, umax, vmax);
+      for (int b = 0; b < n; b++) {
+        int64_t view = first + s0 + b;
+        const double *m = p->pm + view * 12;
+        rp.d0[b] = (float)m[0];
+        rp.d1[b] = (float)m[4];
+        rp.d2[b] = (float)m[8];
+        rp.c[b] = (float)p->vw[view];
+        rp.buf[b] = p->bbuf + 2 * (s0 + b) * p->view_pairs;
+      }
+      /* (x, z) tiles: a tile projects onto a small detector patch per view,
+       * which stays in L1/L2 while all the batch's views visit the tile */
+      for (int64_t kt = 0; kt < nz; kt += TILE_Z) {
+        int64_t kend = kt + TILE_Z < nz ? kt + TILE_Z : nz;
+        for (int64_t it = 0; it < nx; it += TILE_X) {
+          int64_t iend = it + TILE_X < nx ? it + TILE_X : nx;
+          for (int64_t k = kt; k < kend; k++) {
+            for (int b = 0; b < n; b++) {
+              const double *m = p->pm + (first + s0 + b) * 12;
+              double jj = (double)j;
+              double kk = (double)k;
+              rp.b0[b] = (float)(m[1] * jj + m[2] * kk + m[3]);
+              rp.b1[b] = (float)(m[5] * jj + m[6] * kk + m[7]);
+              rp.b2[b] = (float)(m[9] * jj + m[10] * kk + m[11]);
+            }
+            float *row = vol + (k * ny + j) * nx;
+            int64_t done = it;
+#if defined(__AVX512F__)
+            done = row_avx512(&rp, n, done, iend, row, row_pairs, umax, vmax);
 #endif
-        row_scalar(&rp, n, done, nx, row, row_pairs, umax, vmax);
+#ifdef FDK_AVX2
+            done = row_avx2(&rp, n, done, iend, row, row_pairs, umax, vmax);
+#endif
+            row_scalar(&rp, n, done, iend, row, row_pairs, umax, vmax);
+          }
+        }
       }
     }
   }
