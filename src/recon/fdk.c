@@ -516,8 +516,8 @@ carm_status carm_fdk_plan_create(carm_fdk_plan **out, const carm_geometry *geo,
     return carm_error(CARM_ERR_NOMEM, "no memory for the FDK buffers (%zu bytes)", bbytes);
   }
   memset(p->bbuf, 0, bbytes);
-  p->fwd = fftwf_plan_dft_r2c_1d((int)p->n_fft, p->fft_in, p->fft_out, FFTW_MEASURE);
-  p->inv = fftwf_plan_dft_c2r_1d((int)p->n_fft, p->fft_out, p->fft_in, FFTW_MEASURE);
+  p->fwd = fftwf_plan_dft_r2c_1d((int)p->n_fft, p->fft_in, p->fft_out, FFTW_ESTIMATE);
+  p->inv = fftwf_plan_dft_c2r_1d((int)p->n_fft, p->fft_out, p->fft_in, FFTW_ESTIMATE);
   if (p->fwd == NULL || p->inv == NULL) {
     carm_fdk_plan_destroy(p);
     return carm_error(CARM_ERR_INTERNAL, "FFTW could not plan a transform of %lld points",
