@@ -18,7 +18,7 @@ typedef struct ellipsoid {
   double density;
 } ellipsoid;
 
-/* RTK's 3D Shepp–Logan (rtkDrawSheppLoganFilter), unit scale. */
+/* RTK's 3D Shepp–Logan (rtk::SheppLoganPhantom, current table), unit scale. */
 static const ellipsoid shepp_logan[10] = {{{0.69, 0.90, 0.92}, {0., 0., 0.}, 0., 2.},
                                           {{0.6624, 0.880, 0.874}, {0., 0., 0.}, 0., -0.98},
                                           {{0.41, 0.21, 0.16}, {-0.22, -0.25, 0.}, 108., -0.02},
@@ -27,7 +27,7 @@ static const ellipsoid shepp_logan[10] = {{{0.69, 0.90, 0.92}, {0., 0., 0.}, 0.,
                                           {{0.046, 0.046, 0.046}, {0., -0.25, 0.10}, 0., 0.02},
                                           {{0.046, 0.02, 0.023}, {-0.08, -0.25, -0.65}, 0., 0.01},
                                           {{0.046, 0.02, 0.023}, {0.06, -0.25, -0.65}, 90., 0.01},
-                                          {{0.056, 0.01, 0.04}, {0.06, 0.625, -0.105}, 90., 0.02},
+                                          {{0.056, 0.1, 0.04}, {0.06, 0.625, -0.105}, 90., 0.02},
                                           {{0.056, 0.1, 0.056}, {0., 0.625, 0.1}, 0., -0.02}};
 
 static inline ellipsoid ell_scaled(ellipsoid e, double scale, double density_scale) {
