@@ -205,8 +205,14 @@ void fdk_backproject_batch(const fdk_plan_data *p, int64_t first, int64_t nb, fl
   const float umax = (float)(p->nu + 1);
   const float vmax = (float)(p->nv + 1);
   const int64_t row_pairs = p->row_pairs;
+  /* work items: (y slice, z tile) pairs, so thin volumes (one slice) also
+   * use every thread */
+  const int64_t n_kt = (nz + TILE_Z - 1) / TILE_Z;
 #pragma omp parallel for num_threads(p->threads) schedule(dynamic, 1)
-  for (int64_t j = 0; j < ny; j++) {
+  for (int64_t item = 0; item < ny * n_kt; item++) {
+    const int64_t j = item / n_kt;
+    const int64_t kt = (item % n_kt) * TILE_Z;
+    const int64_t kend = kt + TILE_Z < nz ? kt + TILE_Z : nz;
     row_params rp;
     for (int64_t s0 = 0; s0 < nb; s0 += SUB) {
       int n = (int)(nb - s0 < SUB ? nb - s0 : SUB);
@@ -221,29 +227,26 @@ void fdk_backproject_batch(const fdk_plan_data *p, int64_t first, int64_t nb, fl
       }
       /* (x, z) tiles: a tile projects onto a small detector patch per view,
        * which stays in L1/L2 while all the batch's views visit the tile */
-      for (int64_t kt = 0; kt < nz; kt += TILE_Z) {
-        int64_t kend = kt + TILE_Z < nz ? kt + TILE_Z : nz;
-        for (int64_t it = 0; it < nx; it += TILE_X) {
-          int64_t iend = it + TILE_X < nx ? it + TILE_X : nx;
-          for (int64_t k = kt; k < kend; k++) {
-            for (int b = 0; b < n; b++) {
-              const double *m = p->pm + (first + s0 + b) * 12;
-              double jj = (double)j;
-              double kk = (double)k;
-              rp.b0[b] = (float)(m[1] * jj + m[2] * kk + m[3]);
-              rp.b1[b] = (float)(m[5] * jj + m[6] * kk + m[7]);
-              rp.b2[b] = (float)(m[9] * jj + m[10] * kk + m[11]);
-            }
-            float *row = vol + (k * ny + j) * nx;
-            int64_t done = it;
+      for (int64_t it = 0; it < nx; it += TILE_X) {
+        int64_t iend = it + TILE_X < nx ? it + TILE_X : nx;
+        for (int64_t k = kt; k < kend; k++) {
+          for (int b = 0; b < n; b++) {
+            const double *m = p->pm + (first + s0 + b) * 12;
+            double jj = (double)j;
+            double kk = (double)k;
+            rp.b0[b] = (float)(m[1] * jj + m[2] * kk + m[3]);
+            rp.b1[b] = (float)(m[5] * jj + m[6] * kk + m[7]);
+            rp.b2[b] = (float)(m[9] * jj + m[10] * kk + m[11]);
+          }
+          float *row = vol + (k * ny + j) * nx;
+          int64_t done = it;
 #if defined(__AVX512F__)
-            done = row_avx512(&rp, n, done, iend, row, row_pairs, umax, vmax);
+          done = row_avx512(&rp, n, done, iend, row, row_pairs, umax, vmax);
 #endif
 #ifdef FDK_AVX2
-            done = row_avx2(&rp, n, done, iend, row, row_pairs, umax, vmax);
+          done = row_avx2(&rp, n, done, iend, row, row_pairs, umax, vmax);
 #endif
-            row_scalar(&rp, n, done, iend, row, row_pairs, umax, vmax);
-          }
+          row_scalar(&rp, n, done, iend, row, row_pairs, umax, vmax);
         }
       }
     }
