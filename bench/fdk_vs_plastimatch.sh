@@ -7,6 +7,7 @@
 # usage: bench/fdk_vs_plastimatch.sh [BUILD_DIR] [CASE]
 #   CASE a (default): 133 views of 616x480 over 200 deg -> 256^3 at 1 mm
 #   CASE b: 496 views of 1248x960 over 360 deg -> 512^3 at 0.5 mm (slow)
+#   QUICK=1: case a at half resolution (128^3 at 2 mm, 308x240 pixels)
 set -euo pipefail
 build=${1:-build}
 case_=${2:-a}
@@ -18,7 +19,10 @@ carm=$build/bin/carm
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-if [ "$case_" = b ]; then
+if [ "${QUICK:-0}" = 1 ]; then
+  args=(--views 133 --det 308x240 --pitch 1.232 --arc 200 --size 128 --spacing 2)
+  n=128 mm=256 sp=2
+elif [ "$case_" = b ]; then
   args=(--views 496 --det 1248x960 --pitch 0.308 --arc 360 --size 512 --spacing 0.5)
   n=512 mm=256 sp=0.5
 else

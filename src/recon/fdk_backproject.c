@@ -76,7 +76,7 @@ static int64_t row_avx2(const row_params *rp, int nviews, int64_t i0, int64_t i1
   const __m256 zero = _mm256_setzero_ps();
   const __m256 vumax = _mm256_set1_ps(umax);
   const __m256 vvmax = _mm256_set1_ps(vmax);
-  const __m256i rp_stride = _mm256_set1_epi32((int)row_pairs);
+  const __m256 rp_stride = _mm256_set1_ps((float)row_pairs);
   /* gather order: lanes (0 1 4 5 2 3 6 7), so that the in-lane shuffles
    * below put the results back in natural order */
   const __m256i perm = _mm256_setr_epi32(0, 1, 4, 5, 2, 3, 6, 7);
@@ -108,8 +108,7 @@ static int64_t row_avx2(const row_params *rp, int nviews, int64_t i0, int64_t i1
       __m256 vf = _mm256_floor_ps(v);
       __m256 fu = _mm256_sub_ps(u, uf);
       __m256 fv = _mm256_sub_ps(v, vf);
-      __m256i idx = _mm256_add_epi32(_mm256_mullo_epi32(_mm256_cvttps_epi32(vf), rp_stride),
-                                     _mm256_cvttps_epi32(uf));
+      __m256i idx = _mm256_cvttps_epi32(_mm256_fmadd_ps(vf, rp_stride, uf));
       idx = _mm256_permutevar8x32_epi32(idx, perm);
       __m128i ilo = _mm256_castsi256_si128(idx);
       __m128i ihi = _mm256_extracti128_si256(idx, 1);
@@ -143,7 +142,7 @@ static int64_t row_avx512(const row_params *rp, int nviews, int64_t i0, int64_t 
   const __m512 vumax = _mm512_set1_ps(umax);
   const __m512 vvmax = _mm512_set1_ps(vmax);
   const __m512 two = _mm512_set1_ps(2.0f);
-  const __m512i rp_stride = _mm512_set1_epi32((int)row_pairs);
+  const __m512 rp_stride = _mm512_set1_ps((float)row_pairs);
   /* gather order so that the in-lane shuffles restore natural order */
   const __m512i perm = _mm512_setr_epi32(0, 1, 4, 5, 8, 9, 12, 13, 2, 3, 6, 7, 10, 11, 14, 15);
   int64_t i = i0;
@@ -172,8 +171,8 @@ static int64_t row_avx512(const row_params *rp, int nviews, int64_t i0, int64_t 
       __m512 vf = _mm512_roundscale_ps(v, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
       __m512 fu = _mm512_sub_ps(u, uf);
       __m512 fv = _mm512_sub_ps(v, vf);
-      __m512i idx = _mm512_add_epi32(_mm512_mullo_epi32(_mm512_cvttps_epi32(vf), rp_stride),
-                                     _mm512_cvttps_epi32(uf));
+      /* exact in float: indices stay below 2^24 (checked at plan time) */
+      __m512i idx = _mm512_cvttps_epi32(_mm512_fmadd_ps(vf, rp_stride, uf));
       idx = _mm512_permutexvar_epi32(perm, idx);
       __m256i ilo = _mm512_castsi512_si256(idx);
       __m256i ihi = _mm512_extracti64x4_epi64(idx, 1);
