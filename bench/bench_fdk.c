@@ -23,7 +23,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#define WATER 0.0192
+#define WATER CARM_MU_WATER_PER_MM
 
 typedef struct ell {
   double axes[3];

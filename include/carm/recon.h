@@ -39,9 +39,6 @@ typedef enum carm_switch {
   CARM_OFF = 2
 } carm_switch;
 
-/** Default attenuation of water (mm⁻¹) for HU output, about 70 keV. */
-#define CARM_WATER_MU_PER_MM 0.0192
-
 /** FDK options; start with CARM_FDK_INIT. */
 typedef struct carm_fdk_opts {
   int version;               /**< must be 1 */
@@ -65,7 +62,7 @@ typedef struct carm_fdk_opts {
                                   0 (default): input is already line integrals */
   int hu;                    /**< 1: output Hounsfield units */
   double water_mu_per_mm;    /**< water attenuation for HU (default
-                                  CARM_WATER_MU_PER_MM) */
+                                  CARM_MU_WATER_PER_MM) */
   int threads;               /**< 0: OpenMP default */
   int batch_views;           /**< views filtered and backprojected per pass
                                   over the volume; 0: default (16) */
@@ -74,7 +71,7 @@ typedef struct carm_fdk_opts {
 
 #define CARM_FDK_INIT                                                                              \
   {                                                                                                \
-    1, CARM_FILTER_RAM_LAK, 1.0, CARM_AUTO, CARM_AUTO, 1, 0.25, 0.0, 0, CARM_WATER_MU_PER_MM, 0,   \
+    1, CARM_FILTER_RAM_LAK, 1.0, CARM_AUTO, CARM_AUTO, 1, 0.25, 0.0, 0, CARM_MU_WATER_PER_MM, 0,   \
         0, {                                                                                       \
       NULL, NULL                                                                                   \
     }                                                                                              \

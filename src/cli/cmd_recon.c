@@ -34,7 +34,7 @@ const char carm_cmd_recon_usage[] =
     "  --no-zero-pad          shortest FFT (wrap-around; for comparisons only)\n"
     "  --i0 I0                input holds raw intensities; use log(I0 / I)\n"
     "  --hu                   output Hounsfield units (default: attenuation, 1/mm)\n"
-    "  --water-mu MU          water attenuation for --hu, 1/mm (default 0.0192)\n"
+    "  --water-mu MU          water attenuation for --hu, 1/mm (default 0.0206)\n"
     "  --threads N            threads (default: all)\n"
     "  --batch N              views per pass over the volume (default 16)\n"
     "  --quiet                no progress\n"
