@@ -453,6 +453,7 @@ int main(int argc, char **argv) {
   o.water_mu_per_mm = WATER;
   o.threads = threads;
   o.batch_views = batch;
+  int nthreads = threads > 0 ? threads : omp_get_max_threads();
   double t2 = now_s();
   carm_fdk_plan *plan = NULL;
   st = carm_fdk_plan_create(&plan, g, proj, vol, &o);
@@ -470,12 +471,14 @@ int main(int argc, char **argv) {
   double fs = 0.0;
   double bs = 0.0;
   carm_fdk_plan_timing(plan, &fs, &bs);
+  double fc = 0.0;
+  double bc = 0.0;
+  carm_fdk_plan_cpu_timing(plan, &fc, &bc);
   carm_fdk_info info;
   carm_fdk_plan_info(plan, &info);
   double bias = 0.0;
   double rp = 0.0;
   double r = rmse_hu(vol, &bias, &rp);
-  int nthreads = threads > 0 ? threads : omp_get_max_threads();
   printf("case: %lld views of %lldx%lld (%.3f mm) over %.0f deg -> %lld^3 at %.2f mm, %d "
          "threads, %s\n",
          (long long)n_views, (long long)nu, (long long)nv, pitch, arc, (long long)size, spacing,
@@ -483,8 +486,22 @@ int main(int argc, char **argv) {
   printf("projections (exact line integrals): %.2f s\n", t1 - t0);
   printf("carm fdk: wall %.2f s (plan %.3f s, filter %.2f s, backprojection %.2f s)\n", t4 - t2,
          t3 - t2, fs, bs);
-  printf("carm backprojection: %.3f GUPS\n",
-         (double)n_views * (double)carm_volume_count(vol) / bs / 1e9);
+  double updates = (double)n_views * (double)carm_volume_count(vol);
+  double load[1] = {0.0};
+  FILE *lf = fopen("/proc/loadavg", "r");
+  if (lf != NULL) {
+    if (fscanf(lf, "%lf", &load[0]) != 1) {
+      load[0] = NAN;
+    }
+    fclose(lf);
+  }
+  printf("carm backprojection: %.3f GUPS (wall; the run had %.2f of %d cores, load average "
+         "%.1f)\n",
+         updates / bs / 1e9, bc / bs, nthreads, load[0]);
+  printf("carm backprojection per CPU-second: %.3f G updates -> %.2f GUPS on %d dedicated "
+         "cores\n",
+         updates / bc / 1e9, updates / bc / 1e9 * nthreads, nthreads);
+  printf("carm filter: %.2f s wall, %.2f CPU-s\n", fs, fc);
   printf("carm peak RSS: %.0f MB (before planning %.0f MB; plan buffers %.0f MB)\n", peak_rss_mb(),
          rss0, (double)info.buffer_bytes / 1048576.0);
   printf("carm RMSE: %.1f HU (mean error %+.1f HU) vs the voxel-averaged truth; %.1f HU vs "

@@ -121,6 +121,12 @@ void carm_fdk_plan_info(const carm_fdk_plan *plan, carm_fdk_info *info);
 /** Seconds spent in the last execute: filtering and backprojection. */
 void carm_fdk_plan_timing(const carm_fdk_plan *plan, double *filter_s, double *backproject_s);
 
+/** Processor seconds (all threads, from the process CPU clock) spent in the
+ * last execute: filtering and backprojection. On a shared machine the ratio
+ * to the wall time shows how much of the processors the run really had. */
+void carm_fdk_plan_cpu_timing(const carm_fdk_plan *plan, double *filter_cpu_s,
+                              double *backproject_cpu_s);
+
 /** Free a plan. NULL-safe. */
 void carm_fdk_plan_destroy(carm_fdk_plan *plan);
 

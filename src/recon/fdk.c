@@ -30,6 +30,12 @@ static double now_s(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+static double cpu_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 static const char *const window_names[] = {"ram-lak", "shepp-logan", "cosine", "hamming", "hann"};
 
 carm_status carm_filter_window_parse(const char *name, carm_filter_window *out) {
@@ -584,6 +590,16 @@ void carm_fdk_plan_timing(const carm_fdk_plan *plan, double *filter_s, double *b
   }
 }
 
+void carm_fdk_plan_cpu_timing(const carm_fdk_plan *plan, double *filter_cpu_s,
+                              double *backproject_cpu_s) {
+  if (filter_cpu_s != NULL) {
+    *filter_cpu_s = plan->c_filter;
+  }
+  if (backproject_cpu_s != NULL) {
+    *backproject_cpu_s = plan->c_bp;
+  }
+}
+
 /* Filter row `row` of view `view` (global index) into batch slot `slot`. */
 static void filter_row(fdk_plan_data *p, const float *src, int64_t view, int64_t slot, int64_t row,
                        float *in, fftwf_complex *spec) {
@@ -661,6 +677,8 @@ carm_status carm_fdk_execute(carm_fdk_plan *plan, const carm_volume *proj, carm_
   memset(vol->data, 0, (size_t)nvox * sizeof(float));
   p->t_filter = 0.0;
   p->t_bp = 0.0;
+  p->c_filter = 0.0;
+  p->c_bp = 0.0;
   const int64_t nu = p->nu;
   const int64_t nv = p->nv;
   carm_status st = CARM_OK;
@@ -670,6 +688,7 @@ carm_status carm_fdk_execute(carm_fdk_plan *plan, const carm_volume *proj, carm_
   for (int64_t first = 0; first < p->n_views; first += p->batch) {
     int64_t nb = p->n_views - first < p->batch ? p->n_views - first : p->batch;
     double t0 = now_s();
+    double c0 = cpu_s();
     int64_t jobs = nb * nv;
 #pragma omp parallel num_threads(p->threads)
     {
@@ -686,10 +705,14 @@ carm_status carm_fdk_execute(carm_fdk_plan *plan, const carm_volume *proj, carm_
       }
     }
     double t1 = now_s();
+    double c1 = cpu_s();
     fdk_backproject_batch(p, first, nb, vol->data);
     double t2 = now_s();
+    double c2 = cpu_s();
     p->t_filter += t1 - t0;
     p->t_bp += t2 - t1;
+    p->c_filter += c1 - c0;
+    p->c_bp += c2 - c1;
     if (carm_progress_report(&p->opts.progress, (double)(first + nb) / (double)p->n_views, "fdk")) {
       st = carm_error(CARM_ERR_CANCELLED, "FDK cancelled");
       break;

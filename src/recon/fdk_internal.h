@@ -36,6 +36,7 @@ struct carm_fdk_plan {
   int64_t row_pairs;      /* nu + 2 */
   int64_t view_pairs;     /* (nv + 1) · row_pairs */
   double t_filter, t_bp;
+  double c_filter, c_bp; /* process CPU seconds */
 };
 
 /* Backproject the filtered views first..first+nb-1 (batch slots 0..nb-1)
