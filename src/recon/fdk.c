@@ -263,6 +263,13 @@ static carm_status make_weights(fdk_plan_data *p, const carm_geometry *geo) {
     }
     wang_o = lo;
     wang_sign = right >= left ? 1 : -1;
+    if (wang) {
+      /* the conjugate side's filtered values are needed past the short side
+       * (the ramp's tails): the backprojector sees a symmetric detector */
+      int64_t extra = (int64_t)ceil((hi - lo) / p->du);
+      p->nu_bp = nu + extra;
+      p->bp_left = wang_sign > 0 ? extra : 0;
+    }
   }
   p->info.short_scan = parker;
   p->info.displaced = wang;
@@ -354,7 +361,8 @@ static carm_status make_matrices(fdk_plan_data *p, const carm_geometry *geo,
     /* detector mm → buffer pixel coordinates */
     double a[3][4];
     for (int c = 0; c < 4; c++) {
-      a[0][c] = (q[0][c] - p->u_origin_mm * q[2][c]) / p->du + q[2][c];
+      double u_first = p->u_origin_mm - (double)p->bp_left * p->du;
+      a[0][c] = (q[0][c] - u_first * q[2][c]) / p->du + q[2][c];
       a[1][c] = (q[1][c] - p->v_origin_mm * q[2][c]) / p->dv + q[2][c];
       a[2][c] = q[2][c];
     }
@@ -454,6 +462,8 @@ carm_status carm_fdk_plan_create(carm_fdk_plan **out, const carm_geometry *geo,
   p->du = proj_grid->spacing[0];
   p->dv = proj_grid->spacing[1];
   p->u_origin_mm = proj_grid->origin[0];
+  p->nu_bp = p->nu;
+  p->bp_left = 0;
   p->v_origin_mm = proj_grid->origin[1];
   carm_volume_copy_grid(&p->grid, vol_grid);
   p->grid.data = NULL;
@@ -487,7 +497,7 @@ carm_status carm_fdk_plan_create(carm_fdk_plan **out, const carm_geometry *geo,
   }
   /* filter: extension and padding */
   p->n_ext = (int64_t)ceil(o.extrapolate * (double)p->nu);
-  int64_t span = p->nu + 2 * p->n_ext;
+  int64_t span = p->nu_bp + 2 * p->n_ext;
   p->n_fft = fft_size(o.zero_pad ? 2 * span : span);
   p->taper = malloc((size_t)(p->n_ext + 1) * sizeof *p->taper);
   p->uu2 = malloc((size_t)(p->n_views * p->nu) * sizeof *p->uu2);
@@ -516,7 +526,7 @@ carm_status carm_fdk_plan_create(carm_fdk_plan **out, const carm_geometry *geo,
   p->fft_in = fftwf_malloc((size_t)(p->threads * p->in_stride) * sizeof(float));
   p->fft_out = fftwf_malloc((size_t)(p->threads * p->out_stride) * sizeof(fftwf_complex));
   /* batch buffer: per view, (nv + 1) rows of (nu + 2) pairs (rows r, r+1) */
-  p->row_pairs = p->nu + 2;
+  p->row_pairs = p->nu_bp + 2;
   p->view_pairs = (p->nv + 1) * p->row_pairs;
   size_t bbytes = (size_t)(p->batch * p->view_pairs) * 2 * sizeof(float);
   /* 2 MiB aligned and, where the kernel allows, on huge pages: the
@@ -604,7 +614,7 @@ void carm_fdk_plan_cpu_timing(const carm_fdk_plan *plan, double *filter_cpu_s,
 static void filter_row(fdk_plan_data *p, const float *src, int64_t view, int64_t slot, int64_t row,
                        float *in, fftwf_complex *spec) {
   const int64_t nu = p->nu;
-  const int64_t e = p->n_ext;
+  const int64_t ext = p->n_ext;
   const double sdd = p->view_geo[4 * view];
   const double v0 = p->view_geo[4 * view + 2];
   const double vv = p->v_origin_mm + (double)row * p->dv - v0;
@@ -614,6 +624,8 @@ static void filter_row(fdk_plan_data *p, const float *src, int64_t view, int64_t
   const float s2 = (float)(sdd * sdd + vv * vv);
   const float fsdd = (float)sdd;
   const float *uu2 = p->uu2 + view * nu;
+  const int64_t e = p->n_ext + p->bp_left; /* first detector column in `in` */
+  memset(in, 0, (size_t)p->n_fft * sizeof *in);
   float *x = in + e;
   if (i0 > 0.0) {
     for (int64_t c = 0; c < nu; c++) {
@@ -636,12 +648,9 @@ static void filter_row(fdk_plan_data *p, const float *src, int64_t view, int64_t
   /* lateral extrapolation: edge value with a half-cosine taper */
   const float left = x[0];
   const float right = x[nu - 1];
-  for (int64_t d = 1; d <= e; d++) {
+  for (int64_t d = 1; d <= ext; d++) {
     in[e - d] = left * p->taper[d - 1];
     in[e + nu - 1 + d] = right * p->taper[d - 1];
-  }
-  for (int64_t i = nu + 2 * e; i < p->n_fft; i++) {
-    in[i] = 0.0f;
   }
   fftwf_execute_dft_r2c(p->fwd, in, spec);
   int64_t nk = p->n_fft / 2 + 1;
@@ -655,8 +664,9 @@ static void filter_row(fdk_plan_data *p, const float *src, int64_t view, int64_t
   int64_t r = row + 1;
   float *lower = base + 2 * ((r - 1) * p->row_pairs + 1) + 1; /* second of pair row r-1 */
   float *upper = base + 2 * (r * p->row_pairs + 1);           /* first of pair row r */
-  for (int64_t c = 0; c < nu; c++) {
-    float q = in[e + c];
+  const float *out = in + ext;                                /* backprojector column 0 */
+  for (int64_t c = 0; c < p->nu_bp; c++) {
+    float q = out[c];
     lower[2 * c] = q;
     upper[2 * c] = q;
   }

@@ -201,7 +201,7 @@ void fdk_backproject_batch(const fdk_plan_data *p, int64_t first, int64_t nb, fl
   const int64_t nx = p->grid.dims[0];
   const int64_t ny = p->grid.dims[1];
   const int64_t nz = p->grid.dims[2];
-  const float umax = (float)(p->nu + 1);
+  const float umax = (float)(p->nu_bp + 1);
   const float vmax = (float)(p->nv + 1);
   const int64_t row_pairs = p->row_pairs;
   /* work items: (y slice, z tile) pairs, so thin volumes (one slice) also

@@ -16,6 +16,9 @@ struct carm_fdk_plan {
   carm_volume proj_grid; /* projection grid (data NULL) */
   int64_t nu, nv, n_views;
   double du, dv, u_origin_mm, v_origin_mm;
+  int64_t nu_bp;   /* columns the backprojector samples: nu, or more with Wang
+                      weights (the filtered rows continue past the short side) */
+  int64_t bp_left; /* of which before the detector's first column */
   int threads;
   int64_t batch;
   double *view_geo; /* per view: SDD, u0, v0 (principal point, mm), unused */
@@ -33,7 +36,7 @@ struct carm_fdk_plan {
   float *fft_in;          /* threads × n_fft */
   fftwf_complex *fft_out; /* threads × (n_fft/2 + 1) */
   float *bbuf;            /* batch × view_pairs × 2 floats */
-  int64_t row_pairs;      /* nu + 2 */
+  int64_t row_pairs;      /* nu_bp + 2 */
   int64_t view_pairs;     /* (nv + 1) · row_pairs */
   double t_filter, t_bp;
   double c_filter, c_bp; /* process CPU seconds */
