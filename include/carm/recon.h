@@ -65,7 +65,9 @@ typedef struct carm_fdk_opts {
                                   CARM_MU_WATER_PER_MM) */
   int threads;               /**< 0: OpenMP default */
   int batch_views;           /**< views filtered and backprojected per pass
-                                  over the volume; 0: default (16) */
+                                  over the volume; 0: default (8, measured
+                                  fastest here: fewer views keep each
+                                  tile's detector patches in cache) */
   carm_progress progress;    /**< per batch, may cancel */
 } carm_fdk_opts;
 

@@ -36,7 +36,7 @@ const char carm_cmd_recon_usage[] =
     "  --hu                   output Hounsfield units (default: attenuation, 1/mm)\n"
     "  --water-mu MU          water attenuation for --hu, 1/mm (default 0.0206)\n"
     "  --threads N            threads (default: all)\n"
-    "  --batch N              views per pass over the volume (default 16)\n"
+    "  --batch N              views per pass over the volume (default 8)\n"
     "  --quiet                no progress\n"
     "\n"
     "example:\n"

@@ -470,7 +470,7 @@ carm_status carm_fdk_plan_create(carm_fdk_plan **out, const carm_geometry *geo,
   carm_volume_copy_grid(&p->proj_grid, proj_grid);
   p->proj_grid.data = NULL;
   p->threads = o.threads > 0 ? o.threads : omp_get_max_threads();
-  p->batch = o.batch_views > 0 ? o.batch_views : 16;
+  p->batch = o.batch_views > 0 ? o.batch_views : 8;
   if (p->batch > p->n_views) {
     p->batch = p->n_views;
   }

@@ -21,9 +21,15 @@
 #define FDK_AVX2 1
 #endif
 
-enum { SUB = 64 };    /* views per register pass */
-enum { TILE_X = 64 }; /* voxels along x per tile (a multiple of 16) */
-enum { TILE_Z = 16 }; /* voxels along z per tile */
+enum { SUB = 64 }; /* views per register pass */
+#ifndef FDK_TILE_X
+#define FDK_TILE_X 64
+#endif
+#ifndef FDK_TILE_Z
+#define FDK_TILE_Z 16
+#endif
+enum { TILE_X = FDK_TILE_X }; /* voxels along x per tile (a multiple of 16) */
+enum { TILE_Z = FDK_TILE_Z }; /* voxels along z per tile */
 
 typedef struct row_params {
   float b0[SUB], b1[SUB], b2[SUB]; /* h at i = 0 */
