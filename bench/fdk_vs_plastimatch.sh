@@ -30,7 +30,7 @@ else
   n=256 mm=256 sp=1
 fi
 
-echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $threads threads"
+echo "machine: $(lscpu | sed -n 's/^Model name: *//p'), $(nproc) cores, $threads threads, load average $(cut -d" " -f1 /proc/loadavg)"
 echo "== carm (library, bench_fdk) =="
 "$bench" "${args[@]}" --threads "$threads" --export-plastimatch "$tmp/pm" \
   --export-carm "$tmp/carm" | tee "$tmp/carm.txt"
@@ -38,13 +38,13 @@ scale=$(sed -n 's/.*intensity scale for HU: \([0-9.eE+-]*\)).*/\1/p' "$tmp/carm.
 
 if [ -x "$carm" ]; then
   echo "== carm recon (CLI, from files) =="
-  /usr/bin/time -f "carm recon: wall %e s, peak RSS %M KB" "$carm" recon --quiet \
+  /usr/bin/time -f "carm recon: wall %e s, CPU %U+%S s, peak RSS %M KB" "$carm" recon --quiet \
     --geometry "$tmp/carm/geometry.xml" --size $n,$n,$n --spacing $sp,$sp,$sp --hu --threads "$threads" --output "$tmp/carm_cli.mha" "$tmp/carm/projections.mha"
 fi
 
 if command -v plastimatch > /dev/null; then
   echo "== plastimatch fdk (as shipped: its ramp filter, no Parker) =="
-  /usr/bin/time -f "plastimatch fdk: wall %e s, peak RSS %M KB" plastimatch fdk \
+  /usr/bin/time -f "plastimatch fdk: wall %e s, CPU %U+%S s, peak RSS %M KB" plastimatch fdk \
     -I "$tmp/pm" -O "$tmp/pm.mha" -r "$n $n $n" -z "$mm $mm $mm" -s "$scale" > "$tmp/pm.log" 2>&1 ||
     { tail -5 "$tmp/pm.log"; exit 1; }
   grep "plastimatch fdk:" "$tmp/pm.log" || true
