@@ -498,7 +498,9 @@ carm_status carm_fdk_plan_create(carm_fdk_plan **out, const carm_geometry *geo,
   /* filter: extension and padding */
   p->n_ext = (int64_t)ceil(o.extrapolate * (double)p->nu);
   int64_t span = p->nu_bp + 2 * p->n_ext;
-  p->n_fft = fft_size(o.zero_pad ? 2 * span : span);
+  /* no wrap-around: the kernel spans [−N/2, N/2), and an output column is
+   * at most nu_bp + n_ext columns from any input (data or extension) */
+  p->n_fft = fft_size(o.zero_pad ? 2 * (p->nu_bp + p->n_ext) + 2 : span);
   p->taper = malloc((size_t)(p->n_ext + 1) * sizeof *p->taper);
   p->uu2 = malloc((size_t)(p->n_views * p->nu) * sizeof *p->uu2);
   if (p->taper == NULL || p->uu2 == NULL) {
