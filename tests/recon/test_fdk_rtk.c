@@ -11,6 +11,14 @@
 
 #include <string.h>
 
+static int cancel_after_two(void *user, double fraction, const char *stage) {
+  (void)fraction;
+  (void)stage;
+  int *calls = user;
+  (*calls)++;
+  return *calls >= 3; /* 0 %, first batch, then stop */
+}
+
 int main(void) {
   carm_geometry *geo = NULL;
   CHECK(carm_geometry_create(&geo, 180) == CARM_OK);
@@ -126,6 +134,27 @@ int main(void) {
   err_stats eh = compare(rec1, ref, fov);
   printf("hann 0.8, inside the FOV: MAE %.5f PSNR %.2f\n", eh.mae, eh.psnr);
   CHECK(eh.mae < 0.08 && eh.psnr > 20.0);
+  carm_fdk_plan_destroy(plan1);
+
+  /* every window reconstructs the phantom centre */
+  for (int wi = 0; wi < 5; wi++) {
+    carm_fdk_opts ow = CARM_FDK_INIT;
+    ow.window = (carm_filter_window)wi;
+    ow.batch_views = 30;
+    CHECK(carm_fdk_plan_create(&plan1, geo, proj, ref, &ow) == CARM_OK);
+    CHECK(carm_fdk_execute(plan1, proj, rec1) == CARM_OK);
+    CHECK_NEAR(carm_volume_at(rec1, 64, 80, 64), carm_volume_at(ref, 64, 80, 64), 0.05);
+    carm_fdk_plan_destroy(plan1);
+  }
+
+  /* the progress callback sees the batches and can cancel */
+  carm_fdk_opts oc = CARM_FDK_INIT;
+  int calls = 0;
+  oc.progress.fn = cancel_after_two;
+  oc.progress.user = &calls;
+  CHECK(carm_fdk_plan_create(&plan1, geo, proj, ref, &oc) == CARM_OK);
+  CHECK(carm_fdk_execute(plan1, proj, rec1) == CARM_ERR_CANCELLED);
+  CHECK(calls == 3);
   carm_fdk_plan_destroy(plan1);
 
   /* HU output: water mu = 1.02 maps the phantom centre to about 0 HU */
