@@ -6,16 +6,13 @@
  * and the C-arm acquisition model (sweeps with per-view time, Poisson noise).
  * Formulas, parameter values and the label table: docs/twin.md.
  *
- * Frames. The anatomy is modelled in the patient frame LPS (+x patient left,
- * +y posterior, +z superior, mm) and placed on the C-arm, supine, with the
- * fixed rigid map world = W · lps (twin->world_from_lps):
- *   world x = −lps x (patient right), world y = lps z (superior: the C-arm's
- *   rotation axis, GEOMETRY.md), world z = lps y (posterior: the source is
- *   under the table at gantry angle 0).
- * Every coordinate the twin returns or writes (segments, tumour centres,
- * voxelisation grids, JSON) is in the world frame, which is the physical
- * space of every volume and projection carm writes; tumour centres are also
- * given in LPS.
+ * Frame. Everything is in patient LPS millimetres (+x patient left, +y
+ * posterior, +z superior), the physical space of every volume carm writes,
+ * with the isocentre at the origin near the liver's centre. The patient
+ * lies head first supine (CARM_PATIENT_HFS, docs/coordinates.md): the
+ * C-arm turns about the patient's long axis and, at gantry angle 0, the
+ * source is under the table. Sweeps from carm_acquire_sweep carry that
+ * patient position in their geometry.
  *
  * Thread safety: a twin is immutable after carm_twin_create (except
  * carm_twin_set_protocol); voxelising distinct volumes from several threads
@@ -161,41 +158,40 @@ const char *carm_twin_vessel_name(int kind);
  * radius interpolated linearly) from its parent's end to a branch point or
  * a terminal end. Flow-wise, the parent of a venous segment is downstream. */
 typedef struct carm_twin_segment {
-  int id;                  /**< index in twin->segments */
-  int parent;              /**< -1 for a root */
-  carm_twin_vessel kind;   /**< artery, portal vein, ... */
-  int generation;          /**< 0 for a root, parent's + 1 otherwise */
-  int intrahepatic;        /**< 1 when the whole segment lies in the liver */
-  int tumour;              /**< index of the tumour it feeds, -1 none */
-  int n_children;          /**< number of segments whose parent is this */
-  int n_points;            /**< >= 2 */
-  double (*points_mm)[3];  /**< centreline, world mm */
-  double *radius_mm;       /**< per point */
+  int id;                 /**< index in twin->segments */
+  int parent;             /**< -1 for a root */
+  carm_twin_vessel kind;  /**< artery, portal vein, ... */
+  int generation;         /**< 0 for a root, parent's + 1 otherwise */
+  int intrahepatic;       /**< 1 when the whole segment lies in the liver */
+  int tumour;             /**< index of the tumour it feeds, -1 none */
+  int n_children;         /**< number of segments whose parent is this */
+  int n_points;           /**< >= 2 */
+  double (*points_mm)[3]; /**< centreline, LPS mm */
+  double *radius_mm;      /**< per point */
 } carm_twin_segment;
 
 /** A lesion (sphere). */
 typedef struct carm_twin_tumour {
-  int label;                /**< 10 + k, or 20 for the hypovascular lesion */
-  int hypervascular;        /**< 1 for HCC-like tumours */
-  double centre_mm[3];      /**< world */
-  double centre_lps_mm[3];  /**< patient LPS */
+  int label;           /**< 10 + k, or 20 for the hypovascular lesion */
+  int hypervascular;   /**< 1 for HCC-like tumours */
+  double centre_mm[3]; /**< LPS */
   double diameter_mm;
-  char couinaud[4];         /**< "1".."8", "4a" or "4b" (rule: docs/twin.md) */
-  int n_feeders;            /**< arterial segments ending in it */
-  int feeders[4];           /**< their ids */
+  char couinaud[4]; /**< "1".."8", "4a" or "4b" (rule: docs/twin.md) */
+  int n_feeders;    /**< arterial segments ending in it */
+  int feeders[4];   /**< their ids */
 } carm_twin_tumour;
 
 /** Options; start with CARM_TWIN_INIT. */
 typedef struct carm_twin_opts {
-  int version;             /**< must be 1 */
-  uint64_t seed;           /**< everything random derives from it */
-  int n_tumours;           /**< hypervascular tumours, 0 = random 1..3 */
-  int hypovascular;        /**< 1: add one hypovascular lesion */
-  int catheter;            /**< 1: a catheter from the aorta into the PHA */
-  double liver_volume_ml;  /**< 0: random in 1500..1800 */
-  int max_generations;     /**< intrahepatic arterial branch generations (1..10) */
-  double min_radius_mm;    /**< smallest arterial radius (0.2..2) */
-  int territory_points;    /**< liver samples that drive tree growth */
+  int version;            /**< must be 1 */
+  uint64_t seed;          /**< everything random derives from it */
+  int n_tumours;          /**< hypervascular tumours, 0 = random 1..3 */
+  int hypovascular;       /**< 1: add one hypovascular lesion */
+  int catheter;           /**< 1: a catheter from the aorta into the PHA */
+  double liver_volume_ml; /**< 0: random in 1500..1800 */
+  int max_generations;    /**< intrahepatic arterial branch generations (1..10) */
+  double min_radius_mm;   /**< smallest arterial radius (0.2..2) */
+  int territory_points;   /**< liver samples that drive tree growth */
 } carm_twin_opts;
 
 #define CARM_TWIN_INIT                                                                             \
@@ -208,13 +204,12 @@ typedef struct carm_twin_private carm_twin_private;
  * carm_twin_set_protocol). */
 typedef struct carm_twin {
   uint64_t seed;
-  double world_from_lps[3][3];     /**< W: world = W · lps */
   double liver_volume_ml;          /**< measured on a 1 mm grid */
-  double portal_bifurcation_mm[3]; /**< world; its height is the Couinaud
+  double portal_bifurcation_mm[3]; /**< its height (z) is the Couinaud
                                         transverse plane */
-  double ivc_axis_mm[3];           /**< world, a point on the IVC axis at the
-                                        hepatic-vein confluence */
-  double hv_direction[3][3];       /**< world unit vectors of the right,
+  double ivc_axis_mm[3];           /**< a point on the IVC axis (parallel to
+                                        z) at the hepatic-vein confluence */
+  double hv_direction[3][3];       /**< unit vectors (z = 0) of the right,
                                         middle, left hepatic vein planes */
   int n_segments;
   carm_twin_segment *segments;
@@ -257,28 +252,28 @@ carm_status carm_twin_voxelize(const carm_twin *twin, double t_s, carm_volume *v
 /** The label volume (values as float) on labels' grid. */
 carm_status carm_twin_labels(const carm_twin *twin, carm_volume *labels);
 
-/** Couinaud segment ("1".."8", "4a", "4b") of a world point, by the rule of
+/** Couinaud segment ("1".."8", "4a", "4b") of a point, by the rule of
  * docs/twin.md; "" when the point is outside the liver. `out` holds 4. */
 void carm_twin_couinaud(const carm_twin *twin, const double xyz_mm[3], char out[4]);
 
-/** Whether a world point lies in the liver (the smooth blob, vessels and
+/** Whether a point lies in the liver (the smooth blob, vessels and
  * lesions included). */
 int carm_twin_in_liver(const carm_twin *twin, const double xyz_mm[3]);
 
 /** A grid (isotropic `voxel_mm`, identity direction) that holds everything
- * the default C-arm cone sees: the body cross-section and ±130 mm along the
- * rotation axis. */
+ * the default C-arm cone sees: the body cross-section (x, y) and ±130 mm
+ * along the rotation axis (z). */
 carm_status carm_twin_scene_grid(const carm_twin *twin, double voxel_mm, carm_volume **out);
 
-/** A reconstruction-like grid centred on the isocentre: 250 × 200 × 250 mm
+/** A reconstruction-like grid centred on the isocentre: 250 × 250 × 200 mm
  * (x, y, z) at `voxel_mm`. */
 carm_status carm_twin_fov_grid(double voxel_mm, carm_volume **out);
 
-/** Write the vessel trees (segments, world mm) as JSON, atomically. */
+/** Write the vessel trees (segments, LPS mm) as JSON, atomically. */
 carm_status carm_twin_write_tree(const carm_twin *twin, const char *path);
 
 /** Write the ground truth (labels table, liver volume, tumours with
- * centres, diameters, Couinaud segment and feeders, frames) as JSON,
+ * centres, diameters, Couinaud segment and feeders) as JSON,
  * atomically. */
 carm_status carm_twin_write_truth(const carm_twin *twin, const char *path);
 
@@ -309,15 +304,17 @@ typedef struct carm_acquire_opts {
   }
 
 /**
- * A plan: the scene projected once along the sweep's angles, split by
- * linearity into a static part (native attenuation) and one part per bolus
- * curve, so that any number of sweeps over the same angles (arterial,
- * delayed, mask, forward or reverse) cost one recombination each.
+ * A plan: the static scene (native attenuation) projected once along the
+ * sweep's angles, and the enhancing compartments painted once per bolus
+ * curve on their own (smaller) box. By linearity a sweep's view at time t
+ * is the static projection plus the projection of Σ_k E_k(t)·part_k, so
+ * each sweep (arterial, delayed, mask, forward or reverse) costs one
+ * projection of the small box, spread over its views.
  */
 typedef struct carm_acquire_plan carm_acquire_plan;
 
-/** Project the twin (with its protocol) along the sweep's angles. Costs
- * 1 + n_curves forward projections (the curve parts on cropped grids). */
+/** Paint and project the twin (with its protocol) along the sweep's
+ * angles. */
 carm_status carm_acquire_plan_create(carm_acquire_plan **out, const carm_twin *twin,
                                      const carm_acquire_opts *opts);
 
@@ -326,18 +323,21 @@ void carm_acquire_plan_destroy(carm_acquire_plan *plan);
 
 /** One sweep: which way and when. */
 typedef struct carm_sweep_opts {
-  int version;        /**< must be 1 */
-  double start_s;     /**< time of the first view after injection start */
-  int reverse;        /**< 1: from the last angle back to the first */
-  double contrast;    /**< scale of the enhancement (1; 0 = mask run) */
-  double i0;          /**< photons per pixel without object; 0 = noiseless */
-  uint64_t seed;      /**< noise seed */
-  int64_t truncate_nu; /**< 0: full detector; else keep the central nu
-                            columns (lateral truncation) */
+  int version;            /**< must be 1 */
+  double start_s;         /**< time of the first view after injection start */
+  int reverse;            /**< 1: from the last angle back to the first */
+  double contrast;        /**< scale of the enhancement (1; 0 = mask run) */
+  double i0;              /**< photons per pixel without object; 0 = noiseless */
+  uint64_t seed;          /**< noise seed */
+  int64_t truncate_nu;    /**< 0: full detector; else keep the central nu
+                               columns (lateral truncation) */
+  carm_progress progress; /**< per view, may cancel */
 } carm_sweep_opts;
 
 #define CARM_SWEEP_INIT                                                                            \
-  { 1, 4.0, 0, 1.0, 0.0, 1, 0 }
+  {                                                                                                \
+    1, 4.0, 0, 1.0, 0.0, 1, 0, { NULL, NULL }                                                      \
+  }
 
 /**
  * Make one sweep: the line integrals (a projection stack, views in time

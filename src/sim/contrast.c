@@ -9,9 +9,8 @@
 #include <string.h>
 
 static const char *const compartment_names[CARM_TWIN_C_COUNT] = {
-    "body",         "fat", "lung",  "bone",     "liver",  "kidney", "artery",
-    "portal_vein",  "hepatic_vein", "ivc",      "aorta",  "catheter",
-    "tumour",       "hypovascular_lesion"};
+    "body",        "fat",          "lung", "bone",  "liver",    "kidney", "artery",
+    "portal_vein", "hepatic_vein", "ivc",  "aorta", "catheter", "tumour", "hypovascular_lesion"};
 
 const char *carm_twin_compartment_name(int compartment) {
   if (compartment < 0 || compartment >= CARM_TWIN_C_COUNT) {
@@ -46,13 +45,11 @@ void carm_contrast_default(carm_contrast_protocol *p) {
   set_curve(&p->curves[2], "tumour", 2.0, 5.0, 3.0, 300.0);
   set_curve(&p->curves[3], "hepatic_vein", 14.0, 10.0, 2.0, 150.0);
   const double base[CARM_TWIN_C_COUNT] = {
-      [CARM_TWIN_C_BODY] = 40.0,         [CARM_TWIN_C_FAT] = -100.0,
-      [CARM_TWIN_C_LUNG] = -750.0,       [CARM_TWIN_C_BONE] = 700.0,
-      [CARM_TWIN_C_LIVER] = 60.0,        [CARM_TWIN_C_KIDNEY] = 30.0,
-      [CARM_TWIN_C_ARTERY] = 40.0,       [CARM_TWIN_C_PORTAL] = 40.0,
-      [CARM_TWIN_C_HEPATIC_VEIN] = 40.0, [CARM_TWIN_C_IVC] = 40.0,
-      [CARM_TWIN_C_AORTA] = 40.0,        [CARM_TWIN_C_CATHETER] = 1500.0,
-      [CARM_TWIN_C_TUMOUR] = 45.0,       [CARM_TWIN_C_HYPO] = 25.0};
+      [CARM_TWIN_C_BODY] = 40.0,   [CARM_TWIN_C_FAT] = -100.0,  [CARM_TWIN_C_LUNG] = -750.0,
+      [CARM_TWIN_C_BONE] = 700.0,  [CARM_TWIN_C_LIVER] = 60.0,  [CARM_TWIN_C_KIDNEY] = 30.0,
+      [CARM_TWIN_C_ARTERY] = 40.0, [CARM_TWIN_C_PORTAL] = 40.0, [CARM_TWIN_C_HEPATIC_VEIN] = 40.0,
+      [CARM_TWIN_C_IVC] = 40.0,    [CARM_TWIN_C_AORTA] = 40.0,  [CARM_TWIN_C_CATHETER] = 1500.0,
+      [CARM_TWIN_C_TUMOUR] = 45.0, [CARM_TWIN_C_HYPO] = 25.0};
   memcpy(p->base_hu, base, sizeof base);
   p->weight[CARM_TWIN_C_ARTERY][0] = 1.0;
   p->weight[CARM_TWIN_C_PORTAL][1] = 1.0;
@@ -182,8 +179,8 @@ static carm_status check_keys(json_t *obj, const char *const *allowed, const cha
 }
 
 static carm_status read_curves(carm_contrast_protocol *p, json_t *arr) {
-  static const char *const keys[] = {"name",    "arrival_s", "time_to_peak_s",
-                                     "alpha",   "peak_hu",   NULL};
+  static const char *const keys[] = {"name",  "arrival_s", "time_to_peak_s",
+                                     "alpha", "peak_hu",   NULL};
   if (!json_is_array(arr)) {
     return carm_error(CARM_ERR_FORMAT, "contrast protocol: curves must be an array");
   }
@@ -208,8 +205,10 @@ static carm_status read_curves(carm_contrast_protocol *p, json_t *arr) {
     json_t *name = json_object_get(c, "name");
     if (!json_is_string(name) || json_string_length(name) == 0 ||
         json_string_length(name) >= sizeof q.curves[i].name) {
-      return carm_error(CARM_ERR_FORMAT, "contrast protocol: curves[%zu].name must be a string "
-                                         "of 1..31 characters", i);
+      return carm_error(CARM_ERR_FORMAT,
+                        "contrast protocol: curves[%zu].name must be a string "
+                        "of 1..31 characters",
+                        i);
     }
     carm_contrast_curve *cv = &q.curves[i];
     snprintf(cv->name, sizeof cv->name, "%s", json_string_value(name));
@@ -280,12 +279,16 @@ static carm_status read_compartments(carm_contrast_protocol *p, json_t *obj) {
     json_object_foreach(enh, cname, w) {
       int k = carm_contrast_find_curve(p, cname);
       if (k < 0) {
-        return carm_error(CARM_ERR_FORMAT, "contrast protocol: %s.enhancement names unknown "
-                                           "curve '%s'", name, cname);
+        return carm_error(CARM_ERR_FORMAT,
+                          "contrast protocol: %s.enhancement names unknown "
+                          "curve '%s'",
+                          name, cname);
       }
       if (!json_is_number(w)) {
-        return carm_error(CARM_ERR_FORMAT, "contrast protocol: %s.enhancement.%s must be a "
-                                           "number", name, cname);
+        return carm_error(CARM_ERR_FORMAT,
+                          "contrast protocol: %s.enhancement.%s must be a "
+                          "number",
+                          name, cname);
       }
       p->weight[comp][k] = json_number_value(w);
     }
@@ -294,8 +297,8 @@ static carm_status read_compartments(carm_contrast_protocol *p, json_t *obj) {
 }
 
 carm_status carm_contrast_read(carm_contrast_protocol *p, const char *path) {
-  static const char *const top_keys[] = {"version", "mu_water_per_mm", "injection", "curves",
-                                         "compartments", "formula", NULL};
+  static const char *const top_keys[] = {"version",      "mu_water_per_mm", "injection", "curves",
+                                         "compartments", "formula",         NULL};
   static const char *const inj_keys[] = {"site", "rate_ml_s", "duration_s", NULL};
   if (p == NULL || path == NULL) {
     return carm_error(CARM_ERR_INVALID, "contrast protocol: NULL argument");

@@ -37,7 +37,7 @@ static double clampd(double x, double lo, double hi) { return x < lo ? lo : (x >
 /* ---- frames and the liver ------------------------------------------------ */
 
 void twin_to_world(const carm_twin *twin, const double lps[3], double world[3]) {
-  carm_mat3_apply(twin->world_from_lps, lps, world);
+  carm_mat3_apply(twin->priv->world_from_lps, lps, world);
 }
 
 void twin_to_lps(const carm_twin *twin, const double world[3], double lps[3]) {
@@ -56,8 +56,8 @@ double twin_liver_g(const carm_twin_private *pv, const double lps[3]) {
   double eps = 0.0;
   if (len > 1e-9) {
     for (int m = 0; m < TWIN_LIVER_MODES; m++) {
-      double d = (pv->mode_w[m][0] * q[0] + pv->mode_w[m][1] * q[1] + pv->mode_w[m][2] * q[2]) /
-                 len;
+      double d =
+          (pv->mode_w[m][0] * q[0] + pv->mode_w[m][1] * q[1] + pv->mode_w[m][2] * q[2]) / len;
       eps += pv->mode_amp[m] * sin(d + pv->mode_phase[m]);
     }
   }
@@ -125,8 +125,8 @@ int carm_twin_in_liver(const carm_twin *twin, const double xyz_mm[3]) {
 }
 
 const char *carm_twin_vessel_name(int kind) {
-  static const char *const names[CARM_TWIN_VESSEL_COUNT] = {
-      "artery", "portal_vein", "hepatic_vein", "ivc", "aorta", "catheter"};
+  static const char *const names[CARM_TWIN_VESSEL_COUNT] = {"artery", "portal_vein", "hepatic_vein",
+                                                            "ivc",    "aorta",       "catheter"};
   if (kind < 0 || kind >= CARM_TWIN_VESSEL_COUNT) {
     return NULL;
   }
@@ -222,7 +222,7 @@ static int add_curve(builder *b, int parent, carm_twin_vessel kind, int gen, con
   for (int i = 0; i < 3; i++) {
     ctrl[i] = 0.5 * (a[i] + e[i]) + bend * len * perp[i];
   }
-  double (*pts)[3] = malloc((size_t)n * sizeof *pts);
+  double(*pts)[3] = malloc((size_t)n * sizeof *pts);
   double *rad = malloc((size_t)n * sizeof *rad);
   if (pts == NULL || rad == NULL) {
     free(pts);
@@ -334,8 +334,8 @@ static void grow(builder *b, int parent, const double q[3], double r, int *ix, i
     double c[3];
     centroid(b, parts[k], counts[k], c);
     /* terminal when its own balanced split would fall below r_min */
-    int terminal = gen + 1 > b->max_gen || radii[k] * cbrt(0.5) < b->r_min ||
-                   counts[k] < 2 * b->min_pts;
+    int terminal =
+        gen + 1 > b->max_gen || radii[k] * cbrt(0.5) < b->r_min || counts[k] < 2 * b->min_pts;
     double lam = terminal ? urand(b, 0.75, 0.95) : urand(b, 0.4, 0.6);
     double e[3];
     v_lerp(q, c, lam, e);
@@ -431,14 +431,14 @@ static int place_lesion(builder *b, carm_twin_tumour *t, double d, const carm_tw
       }
       int clash = 0;
       for (int o = 0; o < n_others; o++) {
-        if (v_dist(c, others[o].centre_lps_mm) < radius + 0.5 * others[o].diameter_mm + 8.0) {
+        if (v_dist(c, others[o].centre_mm) < radius + 0.5 * others[o].diameter_mm + 8.0) {
           clash = 1;
         }
       }
       if (clash) {
         continue;
       }
-      memcpy(t->centre_lps_mm, c, sizeof c);
+      memcpy(t->centre_mm, c, sizeof c);
       t->diameter_mm = d;
       return 0;
     }
@@ -467,11 +467,11 @@ static int sample_territory(builder *b, int n_target) {
     }
     int skip = 0;
     for (int k = 0; k < t->n_tumours; k++) {
-      if (v_dist(p, t->tumours[k].centre_lps_mm) < 0.5 * t->tumours[k].diameter_mm + 2.0) {
+      if (v_dist(p, t->tumours[k].centre_mm) < 0.5 * t->tumours[k].diameter_mm + 2.0) {
         skip = 1;
       }
     }
-    if (t->has_hypo && v_dist(p, t->hypo.centre_lps_mm) < 0.5 * t->hypo.diameter_mm + 2.0) {
+    if (t->has_hypo && v_dist(p, t->hypo.centre_mm) < 0.5 * t->hypo.diameter_mm + 2.0) {
       skip = 1;
     }
     double dx = p[0] - pv->ivc_lps[0], dy = p[1] - pv->ivc_lps[1];
@@ -559,13 +559,13 @@ static void add_owned_chain(builder *b, int label, int n, const double (*pts)[3]
   }
   pv->owned_n[pv->n_owned] = n;
   pv->owned[pv->n_owned++] = buf;
-  double (*p)[3] = (double (*)[3])buf;
+  double(*p)[3] = (double(*)[3])buf;
   double *r = buf + 3 * n;
   for (int i = 0; i < n; i++) {
     memcpy(p[i], pts[i], sizeof p[i]);
     r[i] = radius;
   }
-  add_capsules(b, label, n, (const double (*)[3])p, r);
+  add_capsules(b, label, n, (const double(*)[3])p, r);
 }
 
 static void add_ellipsoid(builder *b, int label, const double c[3], const double a[3]) {
@@ -586,20 +586,17 @@ static void add_ecyl(builder *b, int label, const double c[3], double ax, double
 }
 
 static void setup_layers(carm_twin_private *pv, int n_tumours) {
-  static const int head[][2] = {
-      {CARM_TWIN_C_CATHETER, CARM_TWIN_LABEL_CATHETER},
-      {CARM_TWIN_C_ARTERY, CARM_TWIN_LABEL_ARTERY},
-      {CARM_TWIN_C_PORTAL, CARM_TWIN_LABEL_PORTAL},
-      {CARM_TWIN_C_HEPATIC_VEIN, CARM_TWIN_LABEL_HEPATIC_VEIN},
-      {CARM_TWIN_C_IVC, CARM_TWIN_LABEL_IVC},
-      {CARM_TWIN_C_AORTA, CARM_TWIN_LABEL_AORTA},
-      {CARM_TWIN_C_BONE, CARM_TWIN_LABEL_BONE}};
-  static const int tail[][2] = {{CARM_TWIN_C_HYPO, CARM_TWIN_LABEL_HYPO},
-                                {CARM_TWIN_C_LIVER, CARM_TWIN_LABEL_LIVER},
-                                {CARM_TWIN_C_KIDNEY, CARM_TWIN_LABEL_KIDNEY},
-                                {CARM_TWIN_C_LUNG, CARM_TWIN_LABEL_LUNG},
-                                {CARM_TWIN_C_BODY, CARM_TWIN_LABEL_BODY},
-                                {CARM_TWIN_C_FAT, CARM_TWIN_LABEL_FAT}};
+  static const int head[][2] = {{CARM_TWIN_C_CATHETER, CARM_TWIN_LABEL_CATHETER},
+                                {CARM_TWIN_C_ARTERY, CARM_TWIN_LABEL_ARTERY},
+                                {CARM_TWIN_C_PORTAL, CARM_TWIN_LABEL_PORTAL},
+                                {CARM_TWIN_C_HEPATIC_VEIN, CARM_TWIN_LABEL_HEPATIC_VEIN},
+                                {CARM_TWIN_C_IVC, CARM_TWIN_LABEL_IVC},
+                                {CARM_TWIN_C_AORTA, CARM_TWIN_LABEL_AORTA},
+                                {CARM_TWIN_C_BONE, CARM_TWIN_LABEL_BONE}};
+  static const int tail[][2] = {
+      {CARM_TWIN_C_HYPO, CARM_TWIN_LABEL_HYPO},     {CARM_TWIN_C_LIVER, CARM_TWIN_LABEL_LIVER},
+      {CARM_TWIN_C_KIDNEY, CARM_TWIN_LABEL_KIDNEY}, {CARM_TWIN_C_LUNG, CARM_TWIN_LABEL_LUNG},
+      {CARM_TWIN_C_BODY, CARM_TWIN_LABEL_BODY},     {CARM_TWIN_C_FAT, CARM_TWIN_LABEL_FAT}};
   int n = 0;
   for (size_t i = 0; i < sizeof head / sizeof head[0]; i++, n++) {
     pv->layer_compartment[n] = head[i][0];
@@ -628,10 +625,10 @@ static void build_body(builder *b) {
     double vc[3] = {bx, 72.0, z};
     add_ecyl(b, CARM_TWIN_LABEL_BONE, vc, 20.0, 16.0, 12.0);
     double sp[2][3] = {{bx, 92.0, z}, {bx, 108.0, z - 6.0}};
-    add_owned_chain(b, CARM_TWIN_LABEL_BONE, 2, (const double (*)[3])sp, 5.0);
+    add_owned_chain(b, CARM_TWIN_LABEL_BONE, 2, (const double(*)[3])sp, 5.0);
     for (int side = -1; side <= 1; side += 2) {
       double tp[2][3] = {{bx, 86.0, z}, {bx + side * 30.0, 88.0, z}};
-      add_owned_chain(b, CARM_TWIN_LABEL_BONE, 2, (const double (*)[3])tp, 4.0);
+      add_owned_chain(b, CARM_TWIN_LABEL_BONE, 2, (const double(*)[3])tp, 4.0);
     }
   }
   /* ribs: arcs on an ellipse inside the body wall, descending anteriorly */
@@ -649,7 +646,7 @@ static void build_body(builder *b) {
         double phi = (phi0 + t * (phi1 - phi0)) * M_PI / 180.0;
         v_set(pts[i], bx + ra * cos(phi), by + rb * sin(phi), z0 - 45.0 * t);
       }
-      add_owned_chain(b, CARM_TWIN_LABEL_BONE, n, (const double (*)[3])pts, 4.5);
+      add_owned_chain(b, CARM_TWIN_LABEL_BONE, n, (const double(*)[3])pts, 4.5);
     }
   }
   /* lungs above the diaphragm, kidneys */
@@ -786,7 +783,7 @@ static void build_veins(builder *b) {
   memcpy(pv->ivc_lps, Q, sizeof Q);
   double ivc[2][3] = {{ivc_x, ivc_y, -400.0}, {ivc_x, ivc_y, 400.0}};
   double ivc_r[2] = {10.0, 10.0};
-  double (*ip)[3] = malloc(sizeof ivc);
+  double(*ip)[3] = malloc(sizeof ivc);
   double *irad = malloc(sizeof ivc_r);
   if (ip == NULL || irad == NULL) {
     free(ip);
@@ -860,7 +857,7 @@ static void route_feeders(builder *b) {
             sg->generation < 3) {
           continue;
         }
-        double d = v_dist(sg->points_mm[0], tu->centre_lps_mm);
+        double d = v_dist(sg->points_mm[0], tu->centre_mm);
         if (d < best_d) {
           best_d = d;
           best = s;
@@ -875,7 +872,7 @@ static void route_feeders(builder *b) {
                        carm_rng_normal(&b->rng)};
       carm_vec3_normalize(rnd);
       for (int m = 0; m < 3; m++) {
-        e[m] = tu->centre_lps_mm[m] + 0.3 * R * rnd[m];
+        e[m] = tu->centre_mm[m] + 0.3 * R * rnd[m];
       }
       /* rebuild the centreline from the branch point to e */
       double a[3];
@@ -884,7 +881,7 @@ static void route_feeders(builder *b) {
       double len = v_dist(a, e);
       int n = (int)ceil(len / 3.0) + 1;
       n = n < 2 ? 2 : (n > 200 ? 200 : n);
-      double (*pts)[3] = malloc((size_t)n * sizeof *pts);
+      double(*pts)[3] = malloc((size_t)n * sizeof *pts);
       double *rad = malloc((size_t)n * sizeof *rad);
       if (pts == NULL || rad == NULL) {
         free(pts);
@@ -919,7 +916,7 @@ static void build_catheter(builder *b, const double cel[3], int cha) {
     n_cha = c->n_points;
   }
   int n = 3 + n_cha;
-  double (*pts)[3] = malloc((size_t)n * sizeof *pts);
+  double(*pts)[3] = malloc((size_t)n * sizeof *pts);
   double *rad = malloc((size_t)n * sizeof *rad);
   if (pts == NULL || rad == NULL) {
     free(pts);
@@ -945,7 +942,7 @@ static void finish_world(builder *b) {
   carm_twin *t = b->twin;
   carm_twin_private *pv = b->pv;
   double W[3][3], Wt[3][3];
-  memcpy(W, t->world_from_lps, sizeof W);
+  memcpy(W, t->priv->world_from_lps, sizeof W);
   carm_mat3_transpose(W, Wt);
   /* segments: intrahepatic flag from LPS, then transform */
   for (int s = 0; s < t->n_segments; s++) {
@@ -966,7 +963,7 @@ static void finish_world(builder *b) {
     static const int seg_label[CARM_TWIN_VESSEL_COUNT] = {
         CARM_TWIN_LABEL_ARTERY, CARM_TWIN_LABEL_PORTAL, CARM_TWIN_LABEL_HEPATIC_VEIN,
         CARM_TWIN_LABEL_IVC,    CARM_TWIN_LABEL_AORTA,  CARM_TWIN_LABEL_CATHETER};
-    add_capsules(b, seg_label[sg->kind], sg->n_points, (const double (*)[3])sg->points_mm,
+    add_capsules(b, seg_label[sg->kind], sg->n_points, (const double(*)[3])sg->points_mm,
                  sg->radius_mm);
   }
   /* owned chains: transform */
@@ -982,7 +979,7 @@ static void finish_world(builder *b) {
     memcpy(p->r, rw, sizeof rw);
   }
   for (int o = 0; o < pv->n_owned; o++) {
-    double (*p)[3] = (double (*)[3])pv->owned[o];
+    double(*p)[3] = (double(*)[3])pv->owned[o];
     for (int i = 0; i < pv->owned_n[o]; i++) {
       double w[3];
       carm_mat3_apply(W, p[i], w);
@@ -1072,7 +1069,8 @@ static carm_status check_opts(const carm_twin_opts *o) {
     return carm_error(CARM_ERR_INVALID, "twin options: n_tumours %d not in 0..%d", o->n_tumours,
                       CARM_TWIN_MAX_TUMOURS);
   }
-  if (!(o->liver_volume_ml == 0.0 || (o->liver_volume_ml >= 500.0 && o->liver_volume_ml <= 3000.0))) {
+  if (!(o->liver_volume_ml == 0.0 ||
+        (o->liver_volume_ml >= 500.0 && o->liver_volume_ml <= 3000.0))) {
     return carm_error(CARM_ERR_INVALID, "twin options: liver_volume_ml %g not 0 or 500..3000",
                       o->liver_volume_ml);
   }
@@ -1111,9 +1109,10 @@ carm_status carm_twin_create(carm_twin **out, const carm_twin_opts *opts) {
   t->seed = opts->seed;
   t->catheter_segment = -1;
   carm_contrast_default(&t->protocol);
-  /* world = W·lps: x_w = −x_lps, y_w = z_lps, z_w = y_lps */
-  double W[3][3] = {{-1, 0, 0}, {0, 0, 1}, {0, 1, 0}};
-  memcpy(t->world_from_lps, W, sizeof W);
+  /* The anatomy is built in LPS; the map to the output frame is kept
+   * general but is the identity (outputs are LPS). */
+  double W[3][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
+  memcpy(t->priv->world_from_lps, W, sizeof W);
   carm_mat3_transpose(W, t->priv->lps_from_world);
 
   builder b = {0};
@@ -1170,7 +1169,7 @@ carm_status carm_twin_create(carm_twin **out, const carm_twin_opts *opts) {
   }
   /* the aorta */
   {
-    double (*ap)[3] = malloc(2 * sizeof *ap);
+    double(*ap)[3] = malloc(2 * sizeof *ap);
     double *ar = malloc(2 * sizeof *ar);
     if (ap == NULL || ar == NULL) {
       free(ap);
@@ -1196,12 +1195,12 @@ carm_status carm_twin_create(carm_twin **out, const carm_twin_opts *opts) {
   for (int k = 0; k < t->n_tumours; k++) {
     double r = 0.5 * t->tumours[k].diameter_mm;
     double a[3] = {r, r, r};
-    add_ellipsoid(&b, t->tumours[k].label, t->tumours[k].centre_lps_mm, a);
+    add_ellipsoid(&b, t->tumours[k].label, t->tumours[k].centre_mm, a);
   }
   if (t->has_hypo) {
     double r = 0.5 * t->hypo.diameter_mm;
     double a[3] = {r, r, r};
-    add_ellipsoid(&b, CARM_TWIN_LABEL_HYPO, t->hypo.centre_lps_mm, a);
+    add_ellipsoid(&b, CARM_TWIN_LABEL_HYPO, t->hypo.centre_mm, a);
   }
   twin_prim *lp = new_prim(&b, TWIN_PRIM_LIVER, find_layer(t->priv, CARM_TWIN_LABEL_LIVER));
   if (lp != NULL) {
@@ -1230,12 +1229,16 @@ carm_status carm_twin_create(carm_twin **out, const carm_twin_opts *opts) {
   }
   for (int k = 0; k < t->n_tumours; k++) {
     carm_twin_tumour *tu = &t->tumours[k];
-    twin_to_world(t, tu->centre_lps_mm, tu->centre_mm);
-    twin_couinaud_lps(t->priv, tu->centre_lps_mm, tu->couinaud);
+    double lps[3];
+    memcpy(lps, tu->centre_mm, sizeof lps);
+    twin_to_world(t, lps, tu->centre_mm);
+    twin_couinaud_lps(t->priv, lps, tu->couinaud);
   }
   if (t->has_hypo) {
-    twin_to_world(t, t->hypo.centre_lps_mm, t->hypo.centre_mm);
-    twin_couinaud_lps(t->priv, t->hypo.centre_lps_mm, t->hypo.couinaud);
+    double lps[3];
+    memcpy(lps, t->hypo.centre_mm, sizeof lps);
+    twin_to_world(t, lps, t->hypo.centre_mm);
+    twin_couinaud_lps(t->priv, lps, t->hypo.couinaud);
   }
   *out = t;
   return CARM_OK;

@@ -22,8 +22,8 @@ typedef struct twin_prim {
   double c[3];
   double r[3][3];
   double a[3];
-  int n;                    /* capsules: number of points */
-  const double (*pts)[3];   /* capsules: borrowed from a segment or owned */
+  int n;                  /* capsules: number of points */
+  const double (*pts)[3]; /* capsules: borrowed from a segment or owned */
   const double *rad;
 } twin_prim;
 
@@ -42,6 +42,7 @@ struct carm_twin_private {
   int cap_owned;
   double **owned;
   int *owned_n;
+  double world_from_lps[3][3]; /* identity: the twin's frame is LPS */
   double lps_from_world[3][3];
   /* liver, in LPS */
   double liver_c[3];

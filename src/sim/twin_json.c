@@ -42,14 +42,6 @@ static json_t *vec3(const double v[3]) {
   return a;
 }
 
-static json_t *mat3(const double m[3][3]) {
-  json_t *a = json_array();
-  for (int r = 0; r < 3; r++) {
-    json_array_append_new(a, vec3(m[r]));
-  }
-  return a;
-}
-
 carm_status carm_twin_write_tree(const carm_twin *twin, const char *path) {
   if (twin == NULL) {
     return carm_error(CARM_ERR_INVALID, "twin tree: NULL twin");
@@ -58,10 +50,7 @@ carm_status carm_twin_write_tree(const carm_twin *twin, const char *path) {
   json_object_set_new(root, "format", json_string("carm-vessel-tree"));
   json_object_set_new(root, "version", json_integer(1));
   json_object_set_new(root, "seed", json_integer((json_int_t)twin->seed));
-  json_object_set_new(root, "frame",
-                      json_string("world mm (C-arm frame of GEOMETRY.md, the physical space "
-                                  "of the volumes); world = world_from_lps * LPS"));
-  json_object_set_new(root, "world_from_lps", mat3(twin->world_from_lps));
+  json_object_set_new(root, "frame", json_string("patient LPS mm (the volumes' physical space)"));
   json_t *segs = json_array();
   for (int s = 0; s < twin->n_segments; s++) {
     const carm_twin_segment *sg = &twin->segments[s];
@@ -93,7 +82,6 @@ static json_t *lesion_json(const carm_twin *twin, const carm_twin_tumour *t) {
   json_object_set_new(o, "label", json_integer(t->label));
   json_object_set_new(o, "hypervascular", json_boolean(t->hypervascular));
   json_object_set_new(o, "centre_mm", vec3(t->centre_mm));
-  json_object_set_new(o, "centre_lps_mm", vec3(t->centre_lps_mm));
   json_object_set_new(o, "diameter_mm", json_real(t->diameter_mm));
   double r = 0.5 * t->diameter_mm;
   json_object_set_new(o, "volume_ml", json_real(4.0 / 3.0 * M_PI * r * r * r / 1000.0));
@@ -119,10 +107,8 @@ json_t *carm_twin_truth_json(const carm_twin *twin) {
   json_object_set_new(root, "version", json_integer(1));
   json_object_set_new(root, "seed", json_integer((json_int_t)twin->seed));
   json_object_set_new(root, "frame",
-                      json_string("world mm (C-arm frame of GEOMETRY.md: y = rotation axis = "
-                                  "patient superior, z = posterior, x = patient right); "
-                                  "world = world_from_lps * LPS"));
-  json_object_set_new(root, "world_from_lps", mat3(twin->world_from_lps));
+                      json_string("patient LPS mm (the volumes' physical space); the sweeps' "
+                                  "geometry has patient position HFS"));
   json_t *labels = json_object();
   static const struct {
     int v;

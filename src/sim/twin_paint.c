@@ -129,7 +129,8 @@ static void paint_prim(const carm_twin *twin, const twin_prim *p, const grid_map
   }
   h = 0.5 * sqrt(h) * 1.0001;
   const double inv = 1.0 / ((double)ss * ss * ss);
-#pragma omp parallel for schedule(dynamic, 1)
+  const int64_t nvox = (hi[0] - lo[0] + 1) * (hi[1] - lo[1] + 1) * (hi[2] - lo[2] + 1);
+#pragma omp parallel for schedule(dynamic, 1) if (nvox > 32768)
   for (int64_t k = lo[2]; k <= hi[2]; k++) {
     for (int64_t j = lo[1]; j <= hi[1]; j++) {
       for (int64_t i = lo[0]; i <= hi[0]; i++) {
@@ -176,7 +177,7 @@ carm_status carm_twin_paint(const carm_twin *twin, const double values[CARM_TWIN
   if (values == NULL) {
     return carm_error(CARM_ERR_INVALID, "twin paint: NULL argument");
   }
-  return twin_paint_multi(twin, 1, (const double (*)[CARM_TWIN_C_COUNT])values, supersample,
+  return twin_paint_multi(twin, 1, (const double(*)[CARM_TWIN_C_COUNT])values, supersample,
                           vol != NULL ? &vol : NULL, labels);
 }
 
@@ -205,7 +206,8 @@ carm_status twin_paint_multi(const carm_twin *twin, int n_out,
   if (vol != NULL && vol->data == NULL) {
     return carm_error(CARM_ERR_INVALID, "twin paint: volume without data");
   }
-  if (labels != NULL && (labels->data == NULL || (vol != NULL && !carm_volume_same_grid(vol, labels, 1e-9)))) {
+  if (labels != NULL &&
+      (labels->data == NULL || (vol != NULL && !carm_volume_same_grid(vol, labels, 1e-9)))) {
     return carm_error(CARM_ERR_INVALID, "twin paint: labels must share the volume's grid");
   }
   for (int o = 0; o < n_out; o++) {
@@ -376,20 +378,20 @@ carm_status carm_twin_scene_grid(const carm_twin *twin, double voxel_mm, carm_vo
   if (twin == NULL || out == NULL) {
     return carm_error(CARM_ERR_INVALID, "twin scene grid: NULL argument");
   }
-  /* the body's world box (layer of the outermost ellipse), ±130 mm in y */
-  double lo[3] = {INFINITY, -130.0, INFINITY}, hi[3] = {-INFINITY, 130.0, -INFINITY};
+  /* the body's box (the outermost ellipse) in x, y; ±130 mm in z */
+  double lo[3] = {INFINITY, INFINITY, -130.0}, hi[3] = {-INFINITY, -INFINITY, 130.0};
   const carm_twin_private *pv = twin->priv;
   for (int i = 0; i < pv->n_prims; i++) {
     const twin_prim *p = &pv->prims[i];
     if (pv->layer_label[p->layer] != CARM_TWIN_LABEL_FAT) {
       continue;
     }
-    for (int k = 0; k < 3; k += 2) {
+    for (int k = 0; k < 2; k++) {
       lo[k] = fmin(lo[k], p->lo[k]);
       hi[k] = fmax(hi[k], p->hi[k]);
     }
   }
-  if (!isfinite(lo[0]) || !isfinite(lo[2])) {
+  if (!isfinite(lo[0]) || !isfinite(lo[1])) {
     return carm_error(CARM_ERR_INTERNAL, "twin scene grid: no body");
   }
   return make_grid(out, lo, hi, voxel_mm);
@@ -399,6 +401,6 @@ carm_status carm_twin_fov_grid(double voxel_mm, carm_volume **out) {
   if (out == NULL) {
     return carm_error(CARM_ERR_INVALID, "twin fov grid: NULL argument");
   }
-  double lo[3] = {-125.0, -100.0, -125.0}, hi[3] = {125.0, 100.0, 125.0};
+  double lo[3] = {-125.0, -125.0, -100.0}, hi[3] = {125.0, 125.0, 100.0};
   return make_grid(out, lo, hi, voxel_mm);
 }
