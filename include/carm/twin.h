@@ -236,8 +236,8 @@ carm_status carm_twin_set_protocol(carm_twin *twin, const carm_contrast_protocol
  * Paint the phantom on `vol`'s grid (physical space = world), with one value
  * per compartment: vol = Σ_c share_c · values[c]. Partial volume: voxels
  * cut by a boundary are supersampled (supersample^3 points, 1..8, 0 = 4);
- * compartments are composited in priority order (catheter, vessels, bone,
- * lesions, liver, kidney, lung, fat, body) so that a higher one covers
+ * compartments are composited in priority order (catheter, arteries,
+ * lesions, veins, bone, liver, kidney, lung, body, fat) so that a higher one covers
  * the ones below; air (outside the body) is 0. When `labels` is not NULL it
  * must share vol's grid and receives the label with the largest share per
  * voxel.

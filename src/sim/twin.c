@@ -586,17 +586,22 @@ static void add_ecyl(builder *b, int label, const double c[3], double ax, double
 }
 
 static void setup_layers(carm_twin_private *pv, int n_tumours) {
+  /* priority, highest first: the catheter and the arteries (tumour feeders
+   * stay visible), lesions (they hide the veins that cross them), veins,
+   * bone, organs, body */
   static const int head[][2] = {{CARM_TWIN_C_CATHETER, CARM_TWIN_LABEL_CATHETER},
-                                {CARM_TWIN_C_ARTERY, CARM_TWIN_LABEL_ARTERY},
+                                {CARM_TWIN_C_ARTERY, CARM_TWIN_LABEL_ARTERY}};
+  static const int tail[][2] = {{CARM_TWIN_C_HYPO, CARM_TWIN_LABEL_HYPO},
                                 {CARM_TWIN_C_PORTAL, CARM_TWIN_LABEL_PORTAL},
                                 {CARM_TWIN_C_HEPATIC_VEIN, CARM_TWIN_LABEL_HEPATIC_VEIN},
                                 {CARM_TWIN_C_IVC, CARM_TWIN_LABEL_IVC},
                                 {CARM_TWIN_C_AORTA, CARM_TWIN_LABEL_AORTA},
-                                {CARM_TWIN_C_BONE, CARM_TWIN_LABEL_BONE}};
-  static const int tail[][2] = {
-      {CARM_TWIN_C_HYPO, CARM_TWIN_LABEL_HYPO},     {CARM_TWIN_C_LIVER, CARM_TWIN_LABEL_LIVER},
-      {CARM_TWIN_C_KIDNEY, CARM_TWIN_LABEL_KIDNEY}, {CARM_TWIN_C_LUNG, CARM_TWIN_LABEL_LUNG},
-      {CARM_TWIN_C_BODY, CARM_TWIN_LABEL_BODY},     {CARM_TWIN_C_FAT, CARM_TWIN_LABEL_FAT}};
+                                {CARM_TWIN_C_BONE, CARM_TWIN_LABEL_BONE},
+                                {CARM_TWIN_C_LIVER, CARM_TWIN_LABEL_LIVER},
+                                {CARM_TWIN_C_KIDNEY, CARM_TWIN_LABEL_KIDNEY},
+                                {CARM_TWIN_C_LUNG, CARM_TWIN_LABEL_LUNG},
+                                {CARM_TWIN_C_BODY, CARM_TWIN_LABEL_BODY},
+                                {CARM_TWIN_C_FAT, CARM_TWIN_LABEL_FAT}};
   int n = 0;
   for (size_t i = 0; i < sizeof head / sizeof head[0]; i++, n++) {
     pv->layer_compartment[n] = head[i][0];

@@ -19,7 +19,7 @@ carm_status carm_twin_json_write(json_t *root, const char *path) {
     return carm_error(CARM_ERR_NOMEM, "json write: out of memory");
   }
   snprintf(tmp, n, "%s.tmp%ld", path, (long)getpid());
-  if (json_dump_file(root, tmp, JSON_INDENT(1) | JSON_REAL_PRECISION(10)) != 0) {
+  if (json_dump_file(root, tmp, JSON_INDENT(1) | JSON_REAL_PRECISION(17)) != 0) {
     remove(tmp);
     free(tmp);
     return carm_error(CARM_ERR_IO, "%s: cannot write", path);
