@@ -135,6 +135,10 @@ int carm_contrast_find_curve(const carm_contrast_protocol *p, const char *name);
  * success. */
 carm_status carm_contrast_read(carm_contrast_protocol *p, const char *path);
 
+/** The protocol as a JSON text (the file format); the caller frees it with
+ * free(). NULL when out of memory. */
+char *carm_contrast_to_string(const carm_contrast_protocol *p);
+
 /** Write a protocol as JSON, atomically. */
 carm_status carm_contrast_write(const carm_contrast_protocol *p, const char *path);
 

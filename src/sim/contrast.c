@@ -419,6 +419,16 @@ json_t *carm_contrast_to_json(const carm_contrast_protocol *p) {
   return root;
 }
 
+char *carm_contrast_to_string(const carm_contrast_protocol *p) {
+  if (p == NULL) {
+    return NULL;
+  }
+  json_t *root = carm_contrast_to_json(p);
+  char *s = root != NULL ? json_dumps(root, JSON_INDENT(1) | JSON_REAL_PRECISION(17)) : NULL;
+  json_decref(root);
+  return s;
+}
+
 carm_status carm_contrast_write(const carm_contrast_protocol *p, const char *path) {
   carm_status st = carm_contrast_check(p);
   if (st != CARM_OK) {
