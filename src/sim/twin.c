@@ -44,14 +44,16 @@ void twin_to_lps(const carm_twin *twin, const double world[3], double lps[3]) {
   carm_mat3_apply(twin->priv->lps_from_world, world, lps);
 }
 
-double twin_liver_g(const carm_twin_private *pv, const double lps[3]) {
-  double q[3];
-  v_sub(lps, pv->liver_c, q);
+/* The blob's norm before modulation, and the modulation's bound. */
+static double liver_n(const carm_twin_private *pv, const double q[3]) {
   const double *a = pv->liver_a;
   double s = clampd(q[0] / a[0] + 0.15, 0.0, 1.0);
   double sc = 1.0 - pv->liver_taper * s * s;
   double x = q[0] / a[0], y = q[1] / (a[1] * sc), z = q[2] / (a[2] * sc);
-  double n = sqrt(x * x + y * y + z * z);
+  return sqrt(x * x + y * y + z * z);
+}
+
+static double liver_mod(const carm_twin_private *pv, const double q[3]) {
   double len = carm_vec3_norm(q);
   double eps = 0.0;
   if (len > 1e-9) {
@@ -61,7 +63,26 @@ double twin_liver_g(const carm_twin_private *pv, const double lps[3]) {
       eps += pv->mode_amp[m] * sin(d + pv->mode_phase[m]);
     }
   }
-  return n / (1.0 + eps);
+  return eps;
+}
+
+double twin_liver_g(const carm_twin_private *pv, const double lps[3]) {
+  double q[3];
+  v_sub(lps, pv->liver_c, q);
+  return liver_n(pv, q) / (1.0 + liver_mod(pv, q));
+}
+
+double twin_liver_g_bounds(const carm_twin_private *pv, const double lps[3], double *lo,
+                           double *hi) {
+  double q[3];
+  v_sub(lps, pv->liver_c, q);
+  double n = liver_n(pv, q), amp = 0.0;
+  for (int m = 0; m < TWIN_LIVER_MODES; m++) {
+    amp += pv->mode_amp[m];
+  }
+  *lo = n / (1.0 + amp);
+  *hi = n / (1.0 - amp);
+  return n;
 }
 
 static double cage_value(const carm_twin_private *pv, const double lps[3]) {
@@ -71,7 +92,18 @@ static double cage_value(const carm_twin_private *pv, const double lps[3]) {
 }
 
 int twin_liver_inside_lps(const carm_twin_private *pv, const double lps[3]) {
-  return twin_liver_g(pv, lps) < 1.0 && cage_value(pv, lps) < 1.0;
+  if (cage_value(pv, lps) >= 1.0) {
+    return 0;
+  }
+  double lo, hi;
+  twin_liver_g_bounds(pv, lps, &lo, &hi);
+  if (hi < 1.0) {
+    return 1;
+  }
+  if (lo >= 1.0) {
+    return 0;
+  }
+  return twin_liver_g(pv, lps) < 1.0;
 }
 
 /* A margin-aware "well inside" test used while growing trees. */

@@ -61,6 +61,9 @@ struct carm_twin_private {
 
 /* Normalised liver radius at an LPS point: < 1 inside the smooth blob. */
 double twin_liver_g(const carm_twin_private *pv, const double lps[3]);
+/* Bounds lo <= g <= hi without the modulation's sines (cheap). */
+double twin_liver_g_bounds(const carm_twin_private *pv, const double lps[3], double *lo,
+                           double *hi);
 /* Inside the liver (blob and rib cage), LPS point. */
 int twin_liver_inside_lps(const carm_twin_private *pv, const double lps[3]);
 /* LPS → world and world → LPS. */

@@ -76,9 +76,21 @@ static double prim_sd(const carm_twin *twin, const twin_prim *p, const double x[
     double cx = (lps[0] - pv->cage_c[0]) / pv->cage_a[0];
     double cy = (lps[1] - pv->cage_c[1]) / pv->cage_a[1];
     double cage = (sqrt(cx * cx + cy * cy) - 1.0) * mind(pv->cage_a[0], pv->cage_a[1]);
+    const double scale = 0.35 * mind(pv->liver_a[0], mind(pv->liver_a[1], pv->liver_a[2]));
+    double glo, ghi;
+    twin_liver_g_bounds(pv, lps, &glo, &ghi);
+    if (glo - 1.0 > 0.15) {
+      return maxd((glo - 1.0) * scale, cage); /* surely outside, far */
+    }
+    if (ghi - 1.0 < -0.15) {
+      return maxd((ghi - 1.0) * scale, cage); /* surely inside, deep */
+    }
+    if (exact && (ghi < 1.0 || glo >= 1.0)) {
+      return maxd(ghi < 1.0 ? -1.0 : 1.0, cage);
+    }
     double g = twin_liver_g(pv, lps) - 1.0;
     if (!exact && fabs(g) > 0.15) {
-      g *= 0.35 * mind(pv->liver_a[0], mind(pv->liver_a[1], pv->liver_a[2]));
+      g *= scale;
     } else if (!exact) {
       /* first-order distance g/|grad g|, with a safety factor of 1.3 */
       const double step = 0.25;
