@@ -8,4 +8,6 @@
 #include "carm/render.h"
 #include "carm/server.h"
 #include "carm/plan.h"
+#include "carm/clinical.h"
+#include "carm/board.h"
 #endif
