@@ -48,7 +48,8 @@ for t in truth["tumours"]:
     assert t["label"] >= 10
 kinds = {s["kind"] for s in tree["segments"]}
 assert {"artery", "portal_vein", "hepatic_vein", "ivc", "aorta", "catheter"} <= kinds, kinds
-assert all(len(s["points_mm"]) == len(s["radius_mm"]) >= 2 for s in tree["segments"])
+assert all(len(s["points"]) == len(s["radius"]) >= 2 for s in tree["segments"])
+assert tree["units"] == "mm" and tree["format"] == "carm-vessel-tree"
 print("ok: phantom truth and tree are consistent")
 EOF
 
