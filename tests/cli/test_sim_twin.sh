@@ -53,6 +53,13 @@ assert tree["units"] == "mm" and tree["format"] == "carm-vessel-tree"
 print("ok: phantom truth and tree are consistent")
 EOF
 
+expect 0 "phantom on a given grid" -- "$CARM" sim phantom --liver --seed 5 --size 40,30,20 \
+  --spacing 3,3,4 -o "$T/ph4"
+grep -q 'DimSize = 40 30 20' "$T/ph4/phantom.mha" || bad "phantom --size: wrong DimSize"
+grep -q 'ElementSpacing = 3 3 4' "$T/ph4/phantom.mha" || bad "phantom --spacing: wrong spacing"
+expect 0 "carm info labels" -- "$CARM" info "$T/ph4/labels.nii.gz"
+grep -q 'uint8' "$T/out" || bad "labels are not uint8"
+
 # ---- sweeps -------------------------------------------------------------------
 SW=(--liver --seed 5 --views 8 --detector 77,60 --pixel 4.928 --voxel 4 --truth-voxel 5)
 expect 0 "sweep dual phase + mask" -- "$CARM" sim sweep "${SW[@]}" --dose 1e4 --dual-phase \
@@ -94,6 +101,7 @@ cmp -s "$T/sw2/arterial.xml" "$T/sw3/arterial.xml" || bad "sweep: same seed, oth
 # ---- bad usage and failures ----------------------------------------------------
 expect 2 "no -o" -- "$CARM" sim sweep --liver --seed 1
 expect 2 "sweep without --liver" -- "$CARM" sim sweep --seed 1 -o "$T/x1"
+expect 2 "--spacing without --size" -- "$CARM" sim phantom --liver --spacing 1,1,1 -o "$T/x7"
 expect 2 "bad --tumours" -- "$CARM" sim phantom --liver --tumours 0 -o "$T/x2"
 expect 2 "bad --dose" -- "$CARM" sim sweep --liver --dose -5 -o "$T/x3"
 expect 2 "unknown option" -- "$CARM" sim sweep --liver --bogus -o "$T/x4"
@@ -102,7 +110,7 @@ expect 2 "truncate wider than the detector" -- "$CARM" sim sweep --liver --trunc
 echo '{"curves": [{"name": "artery", "alpha": -1}]}' >"$T/bad.json"
 expect 1 "bad protocol" -- "$CARM" sim phantom --liver --protocol "$T/bad.json" -o "$T/x6"
 grep -q alpha "$T/err" || bad "bad protocol: the message does not name alpha"
-for x in x1 x2 x3 x4 x5 x6; do
+for x in x1 x2 x3 x4 x5 x6 x7; do
   [ -e "$T/$x" ] && bad "$x: output left behind"
 done
 expect 0 "help" -- "$CARM" sim --help
