@@ -21,11 +21,11 @@ expect() {
 }
 
 # ---- phantom ------------------------------------------------------------------
-expect 0 "phantom" -- "$CARM" sim phantom --liver --seed 5 --voxel 4 -o "$T/ph"
+expect 0 "phantom" -- "$CARM" sim phantom --liver --seed 5 --voxel 2 -o "$T/ph"
 for f in phantom.mha labels.nii.gz tree.json truth.json protocol.json; do
   [ -s "$T/ph/$f" ] || bad "phantom: no $f"
 done
-expect 0 "phantom again" -- "$CARM" sim phantom --liver --seed 5 --voxel 4 -o "$T/ph2"
+expect 0 "phantom again" -- "$CARM" sim phantom --liver --seed 5 --voxel 2 -o "$T/ph2"
 for f in phantom.mha labels.nii.gz tree.json truth.json; do
   cmp -s "$T/ph/$f" "$T/ph2/$f" || bad "phantom: $f differs for the same seed"
 done
@@ -50,7 +50,25 @@ kinds = {s["kind"] for s in tree["segments"]}
 assert {"artery", "portal_vein", "hepatic_vein", "ivc", "aorta", "catheter"} <= kinds, kinds
 assert all(len(s["points"]) == len(s["radius"]) >= 2 for s in tree["segments"])
 assert tree["units"] == "mm" and tree["format"] == "carm-vessel-tree"
-print("ok: phantom truth and tree are consistent")
+# the label file agrees with the truth: each tumour's voxels vs its sphere
+import gzip, struct
+raw = gzip.open(d + "/labels.nii.gz").read()
+dims = struct.unpack("<8h", raw[40:56])
+datatype, bitpix = struct.unpack("<hh", raw[70:74])
+pixdim = struct.unpack("<8f", raw[76:108])
+vox_offset = int(struct.unpack("<f", raw[108:112])[0])
+assert datatype == 2 and bitpix == 8, (datatype, bitpix)
+n = dims[1] * dims[2] * dims[3]
+data = raw[vox_offset:vox_offset + n]
+voxel_ml = pixdim[1] * pixdim[2] * pixdim[3] / 1000.0
+for t in truth["tumours"]:
+    got = data.count(bytes([t["label"]])) * voxel_ml
+    r = t["diameter_mm"] / 2
+    tol = 4 * 3.14159 * r * r * (pixdim[1] / 2) / 1000.0  # half a voxel of surface
+    assert abs(got - t["volume_ml"]) < tol, (t["label"], got, t["volume_ml"], tol)
+liver = sum(data.count(bytes([v])) for v in (3, 4, 5, 6, 7, 10, 11, 12, 20)) * voxel_ml
+assert abs(liver - truth["liver_volume_ml"]) < 0.1 * truth["liver_volume_ml"], liver
+print("ok: phantom truth, tree and labels are consistent")
 EOF
 
 expect 0 "phantom on a given grid" -- "$CARM" sim phantom --liver --seed 5 --size 40,30,20 \
