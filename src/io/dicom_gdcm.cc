@@ -1,0 +1,581 @@
+// The GDCM adapter: carm's only C++ file. See dicom_gdcm.h for the contract.
+// Every entry point catches every exception (GDCM throws on some malformed
+// input, the STL on allocation failure) and reports it as an error return.
+#include "io/dicom_gdcm.h"
+
+#include <gdcmAttribute.h>
+#include <gdcmDataSet.h>
+#include <gdcmDict.h>
+#include <gdcmDicts.h>
+#include <gdcmFileMetaInformation.h>
+#include <gdcmGlobal.h>
+#include <gdcmImage.h>
+#include <gdcmImageReader.h>
+#include <gdcmItem.h>
+#include <gdcmReader.h>
+#include <gdcmSequenceOfItems.h>
+#include <gdcmStringFilter.h>
+#include <gdcmTrace.h>
+#include <gdcmWriter.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <map>
+#include <new>
+#include <string>
+#include <vector>
+
+struct cdg_file {
+  gdcm::Reader reader;
+};
+
+namespace {
+
+void set_err(char *err, size_t errlen, const std::string &msg) {
+  if (err != nullptr && errlen > 0) {
+    std::snprintf(err, errlen, "%s", msg.c_str());
+  }
+}
+
+struct Segment {
+  uint16_t group = 0;
+  uint16_t element = 0;
+  long item = -1; // -1: leaf (no [n])
+};
+
+bool parse_path(const char *path, std::vector<Segment> &out) {
+  if (path == nullptr || *path == '\0') {
+    return false;
+  }
+  const char *p = path;
+  while (*p != '\0') {
+    Segment s;
+    char *end = nullptr;
+    unsigned long g = std::strtoul(p, &end, 16);
+    if (end != p + 4 || *end != ',') {
+      return false;
+    }
+    p = end + 1;
+    unsigned long e = std::strtoul(p, &end, 16);
+    if (end != p + 4) {
+      return false;
+    }
+    p = end;
+    s.group = static_cast<uint16_t>(g);
+    s.element = static_cast<uint16_t>(e);
+    if (*p == '[') {
+      long idx = std::strtol(p + 1, &end, 10);
+      if (end == p + 1 || *end != ']' || idx < 0 || idx > 10000000) {
+        return false;
+      }
+      s.item = idx;
+      p = end + 1;
+    }
+    out.push_back(s);
+    if (*p == '/') {
+      p++;
+      if (*p == '\0') {
+        return false;
+      }
+    } else if (*p != '\0') {
+      return false;
+    }
+  }
+  // every segment but the last must name an item
+  for (size_t i = 0; i + 1 < out.size(); i++) {
+    if (out[i].item < 0) {
+      return false;
+    }
+  }
+  return true;
+}
+
+// Navigate to the data set that holds the last segment. `keep` holds
+// sequences GDCM had to parse on the fly so that references stay valid.
+const gdcm::DataSet *walk(const gdcm::DataSet &root, const std::vector<Segment> &segs, size_t upto,
+                          std::vector<gdcm::SmartPointer<gdcm::SequenceOfItems>> &keep) {
+  const gdcm::DataSet *ds = &root;
+  for (size_t i = 0; i < upto; i++) {
+    gdcm::Tag tag(segs[i].group, segs[i].element);
+    if (!ds->FindDataElement(tag)) {
+      return nullptr;
+    }
+    const gdcm::DataElement &de = ds->GetDataElement(tag);
+    gdcm::SmartPointer<gdcm::SequenceOfItems> sq = de.GetValueAsSQ();
+    if (!sq) {
+      return nullptr;
+    }
+    keep.push_back(sq);
+    size_t n = sq->GetNumberOfItems();
+    size_t idx = static_cast<size_t>(segs[i].item);
+    if (idx >= n) {
+      return nullptr;
+    }
+    ds = &sq->GetItem(idx + 1).GetNestedDataSet();
+  }
+  return ds;
+}
+
+std::string trim(const std::string &s) {
+  size_t end = s.size();
+  while (end > 0 && (s[end - 1] == ' ' || s[end - 1] == '\0')) {
+    end--;
+  }
+  size_t begin = 0;
+  while (begin < end && s[begin] == ' ') {
+    begin++;
+  }
+  return s.substr(begin, end - begin);
+}
+
+// ---- builder tree ----------------------------------------------------------
+struct Tree;
+struct Node {
+  bool is_seq = false;
+  std::string vr;
+  std::string bytes;
+  std::vector<Tree> items;
+};
+struct Tree {
+  std::map<uint32_t, Node> elems;
+};
+
+uint32_t key(const Segment &s) { return (static_cast<uint32_t>(s.group) << 16) | s.element; }
+
+Node *node_at(Tree &root, const std::vector<Segment> &segs) {
+  Tree *t = &root;
+  for (size_t i = 0; i + 1 < segs.size(); i++) {
+    Node &n = t->elems[key(segs[i])];
+    if (!n.is_seq) {
+      if (!n.bytes.empty()) {
+        return nullptr;
+      }
+      n.is_seq = true;
+      n.vr = "SQ";
+    }
+    size_t idx = static_cast<size_t>(segs[i].item);
+    if (idx > n.items.size()) {
+      return nullptr;
+    }
+    if (idx == n.items.size()) {
+      n.items.emplace_back();
+    }
+    t = &n.items[idx];
+  }
+  return &t->elems[key(segs.back())];
+}
+
+bool dict_vr(const Segment &s, std::string &vr) {
+  const gdcm::Dicts &dicts = gdcm::Global::GetInstance().GetDicts();
+  const gdcm::DictEntry &e = dicts.GetDictEntry(gdcm::Tag(s.group, s.element));
+  gdcm::VR v = e.GetVR();
+  if (v == gdcm::VR::US_SS) {
+    v = gdcm::VR::US;
+  } else if (v == gdcm::VR::OB_OW) {
+    v = gdcm::VR::OW;
+  }
+  const char *name = gdcm::VR::GetVRString(v);
+  if (v == gdcm::VR::INVALID || name == nullptr || std::strlen(name) != 2) {
+    return false;
+  }
+  vr = name;
+  return true;
+}
+
+template <typename T> void append_le(std::string &out, T v) {
+  unsigned char b[sizeof(T)];
+  std::memcpy(b, &v, sizeof(T)); // x86-64 and every target we build on: little-endian
+  out.append(reinterpret_cast<const char *>(b), sizeof(T));
+}
+
+bool encode_binary(const std::string &vr, const char *value, std::string &out) {
+  if (*value == '\0') {
+    return true; // empty value
+  }
+  std::string v(value);
+  size_t pos = 0;
+  while (pos <= v.size()) {
+    size_t next = v.find('\\', pos);
+    if (next == std::string::npos) {
+      next = v.size();
+    }
+    std::string tok = v.substr(pos, next - pos);
+    const char *s = tok.c_str();
+    char *end = nullptr;
+    errno = 0;
+    if (vr == "AT") {
+      unsigned long g = std::strtoul(s, &end, 16);
+      if (end != s + 4 || *end != ',') {
+        return false;
+      }
+      unsigned long e = std::strtoul(end + 1, &end, 16);
+      if (*end != '\0') {
+        return false;
+      }
+      append_le(out, static_cast<uint16_t>(g));
+      append_le(out, static_cast<uint16_t>(e));
+    } else if (vr == "FL" || vr == "FD") {
+      double d = std::strtod(s, &end);
+      if (end == s || *end != '\0') {
+        return false;
+      }
+      if (vr == "FL") {
+        append_le(out, static_cast<float>(d));
+      } else {
+        append_le(out, d);
+      }
+    } else {
+      long long n = std::strtoll(s, &end, 10);
+      if (end == s || *end != '\0' || errno != 0) {
+        return false;
+      }
+      if (vr == "US" && n >= 0 && n <= 65535) {
+        append_le(out, static_cast<uint16_t>(n));
+      } else if (vr == "SS" && n >= -32768 && n <= 32767) {
+        append_le(out, static_cast<int16_t>(n));
+      } else if (vr == "UL" && n >= 0 && n <= 4294967295LL) {
+        append_le(out, static_cast<uint32_t>(n));
+      } else if (vr == "SL" && n >= -2147483648LL && n <= 2147483647LL) {
+        append_le(out, static_cast<int32_t>(n));
+      } else {
+        return false;
+      }
+    }
+    pos = next + 1;
+  }
+  return true;
+}
+
+bool is_binary_vr(const std::string &vr) {
+  return vr == "US" || vr == "SS" || vr == "UL" || vr == "SL" || vr == "FL" || vr == "FD" ||
+         vr == "AT";
+}
+
+void build(const Tree &t, gdcm::DataSet &ds) {
+  for (const auto &kv : t.elems) {
+    gdcm::Tag tag(static_cast<uint16_t>(kv.first >> 16), static_cast<uint16_t>(kv.first & 0xffff));
+    gdcm::DataElement de(tag);
+    const Node &n = kv.second;
+    if (n.is_seq) {
+      gdcm::SmartPointer<gdcm::SequenceOfItems> sq = new gdcm::SequenceOfItems;
+      sq->SetLengthToUndefined();
+      for (const Tree &it : n.items) {
+        gdcm::Item item;
+        item.SetVLToUndefined();
+        build(it, item.GetNestedDataSet());
+        sq->AddItem(item);
+      }
+      de.SetVR(gdcm::VR::SQ);
+      de.SetValue(*sq);
+      de.SetVLToUndefined();
+    } else {
+      de.SetVR(gdcm::VR::GetVRType(n.vr.c_str()));
+      de.SetByteValue(n.bytes.data(), static_cast<uint32_t>(n.bytes.size()));
+    }
+    ds.Replace(de);
+  }
+}
+
+} // namespace
+
+extern "C" {
+
+void cdg_quiet(void) {
+  gdcm::Trace::SetDebug(false);
+  gdcm::Trace::SetWarning(false);
+  gdcm::Trace::SetError(false);
+}
+
+cdg_file *cdg_open(const char *path, char *err, size_t errlen) {
+  try {
+    cdg_quiet();
+    cdg_file *f = new cdg_file;
+    f->reader.SetFileName(path);
+    if (!f->reader.Read()) {
+      delete f;
+      set_err(err, errlen, "not a DICOM file, or its data set is corrupt or truncated");
+      return nullptr;
+    }
+    return f;
+  } catch (const std::bad_alloc &) {
+    set_err(err, errlen, "out of memory while parsing");
+  } catch (const std::exception &e) {
+    set_err(err, errlen, std::string("DICOM parser: ") + e.what());
+  } catch (...) {
+    set_err(err, errlen, "DICOM parser failed on malformed data");
+  }
+  return nullptr;
+}
+
+void cdg_close(cdg_file *f) { delete f; }
+
+int64_t cdg_get(const cdg_file *f, const char *path, char *buf, size_t cap) {
+  if (buf != nullptr && cap > 0) {
+    buf[0] = '\0';
+  }
+  try {
+    std::vector<Segment> segs;
+    if (f == nullptr || !parse_path(path, segs) || segs.back().item >= 0) {
+      return -2;
+    }
+    std::vector<gdcm::SmartPointer<gdcm::SequenceOfItems>> keep;
+    const gdcm::DataSet *ds = walk(f->reader.GetFile().GetDataSet(), segs, segs.size() - 1, keep);
+    if (ds == nullptr) {
+      return -1;
+    }
+    gdcm::Tag tag(segs.back().group, segs.back().element);
+    if (!ds->FindDataElement(tag)) {
+      return -1;
+    }
+    const gdcm::DataElement &de = ds->GetDataElement(tag);
+    if (de.GetVR() == gdcm::VR::SQ) {
+      return -2;
+    }
+    if (de.IsEmpty()) {
+      return 0;
+    }
+    gdcm::StringFilter sf;
+    sf.SetFile(f->reader.GetFile());
+    std::string s = trim(sf.ToString(de));
+    if (s.size() > 1000000) {
+      return -2;
+    }
+    if (buf != nullptr && cap > 0) {
+      std::snprintf(buf, cap, "%s", s.c_str());
+    }
+    return static_cast<int64_t>(s.size());
+  } catch (...) {
+    return -2;
+  }
+}
+
+int cdg_has(const cdg_file *f, const char *path) {
+  try {
+    std::vector<Segment> segs;
+    if (f == nullptr || !parse_path(path, segs) || segs.back().item >= 0) {
+      return 0;
+    }
+    std::vector<gdcm::SmartPointer<gdcm::SequenceOfItems>> keep;
+    const gdcm::DataSet *ds = walk(f->reader.GetFile().GetDataSet(), segs, segs.size() - 1, keep);
+    return ds != nullptr && ds->FindDataElement(gdcm::Tag(segs.back().group, segs.back().element));
+  } catch (...) {
+    return 0;
+  }
+}
+
+int64_t cdg_count(const cdg_file *f, const char *path) {
+  try {
+    std::vector<Segment> segs;
+    if (f == nullptr || !parse_path(path, segs) || segs.back().item >= 0) {
+      return -1;
+    }
+    std::vector<gdcm::SmartPointer<gdcm::SequenceOfItems>> keep;
+    const gdcm::DataSet *ds = walk(f->reader.GetFile().GetDataSet(), segs, segs.size() - 1, keep);
+    if (ds == nullptr) {
+      return -1;
+    }
+    gdcm::Tag tag(segs.back().group, segs.back().element);
+    if (!ds->FindDataElement(tag)) {
+      return -1;
+    }
+    gdcm::SmartPointer<gdcm::SequenceOfItems> sq = ds->GetDataElement(tag).GetValueAsSQ();
+    if (!sq) {
+      return -1;
+    }
+    return static_cast<int64_t>(sq->GetNumberOfItems());
+  } catch (...) {
+    return -1;
+  }
+}
+
+void cdg_transfer_syntax(const cdg_file *f, char *buf, size_t cap) {
+  if (buf == nullptr || cap == 0) {
+    return;
+  }
+  buf[0] = '\0';
+  try {
+    const gdcm::TransferSyntax &ts = f->reader.GetFile().GetHeader().GetDataSetTransferSyntax();
+    const char *s = gdcm::TransferSyntax::GetTSString(ts);
+    if (s != nullptr) {
+      std::snprintf(buf, cap, "%s", s);
+    }
+  } catch (...) {
+  }
+}
+
+int cdg_decode(const char *path, uint64_t max_bytes, cdg_pixels *px, char *err, size_t errlen) {
+  void *data = nullptr;
+  try {
+    cdg_quiet();
+    gdcm::ImageReader r;
+    r.SetFileName(path);
+    if (!r.Read()) {
+      set_err(err, errlen, "no decodable image (missing, corrupt or unsupported pixel data)");
+      return -1;
+    }
+    const gdcm::Image &img = r.GetImage();
+    unsigned int nd = img.GetNumberOfDimensions();
+    if (nd != 2 && nd != 3) {
+      set_err(err, errlen, "image has an unsupported number of dimensions");
+      return -1;
+    }
+    cdg_pixels out{};
+    out.cols = img.GetDimension(0);
+    out.rows = img.GetDimension(1);
+    out.frames = nd == 3 ? img.GetDimension(2) : 1;
+    const gdcm::PixelFormat &pf = img.GetPixelFormat();
+    out.samples = pf.GetSamplesPerPixel();
+    out.bits_allocated = pf.GetBitsAllocated();
+    out.bits_stored = pf.GetBitsStored();
+    out.pixel_rep = pf.GetPixelRepresentation();
+    out.planar = static_cast<int>(img.GetPlanarConfiguration());
+    const char *pi =
+        gdcm::PhotometricInterpretation::GetPIString(img.GetPhotometricInterpretation());
+    std::snprintf(out.photometric, sizeof out.photometric, "%s", pi != nullptr ? pi : "");
+    if (out.cols == 0 || out.rows == 0 || out.frames == 0) {
+      set_err(err, errlen, "image has zero rows, columns or frames");
+      return -1;
+    }
+    uint64_t len = img.GetBufferLength();
+    uint64_t bits = static_cast<uint64_t>(out.cols) * out.rows * out.frames *
+                    static_cast<uint64_t>(out.samples) * static_cast<uint64_t>(out.bits_allocated);
+    if (len == 0 || len > max_bytes || (bits + 7) / 8 > len) {
+      set_err(err, errlen, "image size is out of range or inconsistent with its header");
+      return -1;
+    }
+    data = std::malloc(static_cast<size_t>(len));
+    if (data == nullptr) {
+      set_err(err, errlen, "out of memory for the pixel data");
+      return -1;
+    }
+    if (!img.GetBuffer(static_cast<char *>(data))) {
+      std::free(data);
+      set_err(err, errlen, "pixel data cannot be decoded (corrupt, truncated or unsupported)");
+      return -1;
+    }
+    out.data = data;
+    out.bytes = static_cast<size_t>(len);
+    *px = out;
+    return 0;
+  } catch (const std::bad_alloc &) {
+    set_err(err, errlen, "out of memory while decoding");
+  } catch (const std::exception &e) {
+    set_err(err, errlen, std::string("decoder: ") + e.what());
+  } catch (...) {
+    set_err(err, errlen, "decoder failed on malformed data");
+  }
+  std::free(data);
+  return -1;
+}
+
+struct cdg_builder {
+  Tree root;
+};
+
+cdg_builder *cdg_builder_create(void) {
+  try {
+    return new cdg_builder;
+  } catch (...) {
+    return nullptr;
+  }
+}
+
+void cdg_builder_destroy(cdg_builder *b) { delete b; }
+
+int cdg_set(cdg_builder *b, const char *path, const char *value) {
+  try {
+    std::vector<Segment> segs;
+    if (b == nullptr || value == nullptr || !parse_path(path, segs) || segs.back().item >= 0) {
+      return -1;
+    }
+    std::string vr;
+    if (!dict_vr(segs.back(), vr) || vr == "SQ") {
+      return -1;
+    }
+    std::string bytes;
+    if (is_binary_vr(vr)) {
+      if (!encode_binary(vr, value, bytes)) {
+        return -1;
+      }
+    } else {
+      bytes = value;
+      if (bytes.size() % 2 != 0) {
+        bytes.push_back(vr == "UI" ? '\0' : ' ');
+      }
+    }
+    Node *n = node_at(b->root, segs);
+    if (n == nullptr || n->is_seq) {
+      return -1;
+    }
+    n->vr = vr;
+    n->bytes = bytes;
+    return 0;
+  } catch (...) {
+    return -1;
+  }
+}
+
+int cdg_set_bytes(cdg_builder *b, const char *path, const char *vr, const void *data, size_t len) {
+  try {
+    std::vector<Segment> segs;
+    if (b == nullptr || vr == nullptr || std::strlen(vr) != 2 || (data == nullptr && len > 0) ||
+        !parse_path(path, segs) || segs.back().item >= 0 || len > 0xfffffff0u) {
+      return -1;
+    }
+    Node *n = node_at(b->root, segs);
+    if (n == nullptr || n->is_seq) {
+      return -1;
+    }
+    n->vr = vr;
+    n->bytes.assign(static_cast<const char *>(data), len);
+    if (n->bytes.size() % 2 != 0) {
+      n->bytes.push_back('\0');
+    }
+    return 0;
+  } catch (...) {
+    return -1;
+  }
+}
+
+int cdg_set_empty_sequence(cdg_builder *b, const char *path) {
+  try {
+    std::vector<Segment> segs;
+    if (b == nullptr || !parse_path(path, segs) || segs.back().item >= 0) {
+      return -1;
+    }
+    Node *n = node_at(b->root, segs);
+    if (n == nullptr || (!n->is_seq && !n->bytes.empty())) {
+      return -1;
+    }
+    n->is_seq = true;
+    n->vr = "SQ";
+    return 0;
+  } catch (...) {
+    return -1;
+  }
+}
+
+int cdg_save(const cdg_builder *b, const char *filename, char *err, size_t errlen) {
+  try {
+    cdg_quiet();
+    gdcm::Writer w;
+    w.SetFileName(filename);
+    gdcm::File &file = w.GetFile();
+    build(b->root, file.GetDataSet());
+    file.GetHeader().SetDataSetTransferSyntax(gdcm::TransferSyntax::ExplicitVRLittleEndian);
+    if (!w.Write()) {
+      set_err(err, errlen, std::string("cannot write ") + filename);
+      return -1;
+    }
+    return 0;
+  } catch (const std::exception &e) {
+    set_err(err, errlen, std::string("DICOM writer: ") + e.what());
+  } catch (...) {
+    set_err(err, errlen, "DICOM writer failed");
+  }
+  return -1;
+}
+
+} // extern "C"
