@@ -21,6 +21,7 @@ $(BUILD)/CMakeCache.txt:
 
 build: deps $(BUILD)/CMakeCache.txt
 	cmake --build $(BUILD) -j $(JOBS)
+	@scripts/build-web
 
 demo: build
 	@scripts/demo $(BUILD)

@@ -5,4 +5,6 @@
 #include "carm/geometry.h"
 #include "carm/io.h"
 #include "carm/project.h"
+#include "carm/render.h"
+#include "carm/server.h"
 #endif

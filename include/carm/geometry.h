@@ -31,11 +31,37 @@ typedef struct carm_view {
   double time_s;             /**< acquisition time (NaN when unknown) */
 } carm_view;
 
-/** A trajectory: n_views views. */
+/** How the patient lies in the gantry's world frame (the frame of the nine
+ * parameters, rotation axis +y). */
+typedef enum carm_patient_position {
+  /** Patient coordinates are world coordinates (RTK's convention; the
+   * default, and what a plain RTK file means). */
+  CARM_PATIENT_WORLD = 0,
+  /** Head first supine on a C-arm table, the gantry turning about the
+   * patient's long axis: world x = patient left (L), world y = inferior
+   * (−S), world z = posterior (P). Gantry 0 puts the source under the table
+   * (an AP view); gantry +90° puts the source on the patient's left (RAO 90);
+   * LAO θ is gantry −θ. See docs/coordinates.md. */
+  CARM_PATIENT_HFS = 1
+} carm_patient_position;
+
+/** A trajectory: n_views views, and where the patient lies. */
 typedef struct carm_geometry {
   int64_t n_views;
-  carm_view *views; /**< n_views entries, owned */
+  carm_view *views;              /**< n_views entries, owned */
+  carm_patient_position patient; /**< default CARM_PATIENT_WORLD */
 } carm_geometry;
+
+/** The rotation W taking patient LPS coordinates to world coordinates
+ * (X_world = W · X_patient) for a patient position. */
+void carm_patient_to_world(carm_patient_position pos, double w[3][3]);
+
+/** The grid of `vol` (patient LPS) expressed in the geometry's world frame:
+ * origin_w = W·origin, direction_w = W·direction. Projectors and
+ * reconstructors use these instead of vol->origin / vol->direction, so
+ * every geometry-aware kernel honours the patient position. */
+void carm_geometry_world_grid(const carm_geometry *geo, const carm_volume *vol, double origin_w[3],
+                              double direction_w[3][3]);
 
 /** Largest number of views a geometry may hold. */
 #define CARM_GEOMETRY_MAX_VIEWS 1000000
@@ -104,12 +130,16 @@ typedef struct carm_trajectory_opts {
   double source_offset_y_mm;
   double out_of_plane_deg;
   double in_plane_deg;
-  double duration_s; /**< sweep time; views are time-stamped 0..duration
-                          when > 0 */
+  double duration_s;             /**< sweep time; views are time-stamped 0..duration
+                                      when > 0 */
+  carm_patient_position patient; /**< stored in the geometry */
 } carm_trajectory_opts;
 
 #define CARM_TRAJECTORY_INIT                                                                       \
-  { 1, 785.0, 1200.0, 0.0, 360.0, 360, 0.0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0 }
+  {                                                                                                \
+    1, 785.0, 1200.0, 0.0, 360.0, 360, 0.0, 0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0,                  \
+        CARM_PATIENT_WORLD                                                                         \
+  }
 
 /** Circular full scan: n views equally spaced over 360° (the last view is
  * one step short of the first; `arc_deg` is ignored). */

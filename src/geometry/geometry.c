@@ -42,6 +42,7 @@ carm_status carm_geometry_clone(carm_geometry **out, const carm_geometry *src) {
     return st;
   }
   memcpy(g->views, src->views, (size_t)src->n_views * sizeof *g->views);
+  g->patient = src->patient;
   *out = g;
   return CARM_OK;
 }
@@ -208,6 +209,7 @@ static carm_status build(carm_geometry **out, const carm_trajectory_opts *o, dou
   if (st != CARM_OK) {
     return st;
   }
+  g->patient = o->patient;
   carm_rng rng;
   carm_rng_seed(&rng, o->seed);
   for (int64_t k = 0; k < o->n_views; k++) {
@@ -285,4 +287,21 @@ double carm_geometry_angular_coverage(const carm_geometry *geo) {
   free(gaps);
   double cover = 2.0 * M_PI - largest + step;
   return cover > 2.0 * M_PI ? 2.0 * M_PI : cover;
+}
+
+void carm_patient_to_world(carm_patient_position pos, double w[3][3]) {
+  carm_mat3_identity(w);
+  if (pos == CARM_PATIENT_HFS) {
+    /* world x = L (+x), world y = I (-z), world z = P (+y) */
+    double m[3][3] = {{1, 0, 0}, {0, 0, -1}, {0, 1, 0}};
+    memcpy(w, m, sizeof m);
+  }
+}
+
+void carm_geometry_world_grid(const carm_geometry *geo, const carm_volume *vol, double origin_w[3],
+                              double direction_w[3][3]) {
+  double w[3][3];
+  carm_patient_to_world(geo->patient, w);
+  carm_mat3_apply(w, vol->origin, origin_w);
+  carm_mat3_mul(w, vol->direction, direction_w);
 }

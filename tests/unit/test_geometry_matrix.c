@@ -125,7 +125,52 @@ static void test_trajectories(void) {
   CHECK(carm_geometry_short_scan(&g, &o) == CARM_ERR_RANGE);
 }
 
+/* HFS patient position: gantry 0 is an AP view (source posterior), gantry
+ * 90 puts the source on the patient's left, the rotation axis is the
+ * patient's long axis; the world grid of a volume follows. */
+static void test_patient_position(void) {
+  double w[3][3];
+  carm_patient_to_world(CARM_PATIENT_HFS, w);
+  CHECK_NEAR(carm_mat3_det(w), 1.0, 1e-15);
+  carm_view v;
+  CHECK(carm_view_set(&v, 785, 1200, 0, 0, 0, 0, 0, 0, 0) == CARM_OK);
+  double s[3];
+  double wt[3][3];
+  double sp[3];
+  carm_mat3_transpose(w, wt);
+  carm_view_source(&v, s);
+  carm_mat3_apply(wt, s, sp);     /* source in patient LPS */
+  CHECK_NEAR(sp[1], 785.0, 1e-9); /* posterior */
+  CHECK(carm_view_set(&v, 785, 1200, 90, 0, 0, 0, 0, 0, 0) == CARM_OK);
+  carm_view_source(&v, s);
+  carm_mat3_apply(wt, s, sp);
+  CHECK_NEAR(sp[0], 785.0, 1e-9); /* patient left */
+  /* the patient's long axis (z) is the rotation axis (world y) */
+  double up[3] = {0, 0, 1};
+  double uw[3];
+  carm_mat3_apply(w, up, uw);
+  CHECK_NEAR(fabs(uw[1]), 1.0, 1e-15);
+  carm_geometry *g = NULL;
+  carm_trajectory_opts o = CARM_TRAJECTORY_INIT;
+  o.n_views = 4;
+  o.patient = CARM_PATIENT_HFS;
+  CHECK(carm_geometry_circular(&g, &o) == CARM_OK);
+  CHECK(g->patient == CARM_PATIENT_HFS);
+  carm_volume *vol = NULL;
+  int64_t dims[3] = {2, 2, 2};
+  CHECK(carm_volume_create(&vol, dims) == CARM_OK);
+  vol->origin[2] = 10.0;
+  double ow[3];
+  double dw[3][3];
+  carm_geometry_world_grid(g, vol, ow, dw);
+  CHECK_NEAR(ow[1], -10.0, 1e-15);
+  CHECK_NEAR(dw[2][1], 1.0, 1e-15);
+  carm_volume_destroy(vol);
+  carm_geometry_destroy(g);
+}
+
 int main(void) {
+  test_patient_position();
   test_rtk_check_value();
   test_frame_consistency();
   test_conventions();

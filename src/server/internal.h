@@ -1,0 +1,66 @@
+/* Internal interfaces of the server module. */
+#ifndef CARM_SERVER_INTERNAL_H
+#define CARM_SERVER_INTERNAL_H
+
+#include "carm/server.h"
+
+#include <jansson.h>
+#include <limits.h>
+#include <pthread.h>
+
+#define SERVER_MAX_JOBS 64
+#define SERVER_MAX_RUNNING 2
+#define SERVER_LOG_BYTES 4096
+
+typedef struct server_job {
+  int id;
+  char command[32];
+  char status[16]; /* queued, running, done, failed */
+  double progress; /* 0..1 */
+  int exit_code;
+  char stage[64];
+  char log[SERVER_LOG_BYTES];
+  size_t log_len;
+  int pid;
+  json_t *args;
+} server_job;
+
+typedef struct server_jobs {
+  pthread_mutex_t lock;
+  server_job jobs[SERVER_MAX_JOBS];
+  int n_jobs;
+  int next_id;
+} server_jobs;
+
+struct carm_server {
+  struct MHD_Daemon *daemon;
+  char case_dir[PATH_MAX]; /* realpath */
+  char web_root[PATH_MAX]; /* realpath or "" */
+  char carm_exe[PATH_MAX];
+  char token[128];
+  size_t max_body;
+  int port;
+  pthread_mutex_t points_lock;
+  server_jobs jobs;
+};
+
+/* Resolve `rel` inside `root` (both must exist); 0 and `out` on success, -1
+ * when the path is invalid or escapes the root. */
+int server_resolve(const char *root, const char *rel, char out[PATH_MAX]);
+
+/* GET /api/case: the case's files by kind. */
+json_t *server_case_listing(const carm_server *srv);
+
+/* Points: GET returns the list; POST validates and appends one. On error,
+ * returns NULL and sets *http_status and *message. */
+json_t *server_points_get(carm_server *srv);
+json_t *server_points_add(carm_server *srv, json_t *point, int *http_status, const char **message);
+
+/* Jobs. */
+void server_jobs_init(server_jobs *jobs);
+void server_jobs_shutdown(server_jobs *jobs);
+json_t *server_job_start(carm_server *srv, json_t *request, int *http_status, const char **message);
+json_t *server_job_get(carm_server *srv, int id);
+json_t *server_jobs_list(carm_server *srv);
+
+#endif
