@@ -107,9 +107,10 @@ typedef struct carm_dicom_xa_opts {
  * stack and its nominal geometry.
  *
  * The stack is x = detector column, y = detector row, z = frame, spacing from
- * Imager Pixel Spacing (0018,1164), origin and direction such that detector
- * coordinates (u, v) are 0 at the image centre, u grows towards the first
- * column and v towards the first row (see docs/dicom.md for why).
+ * Imager Pixel Spacing (0018,1164), identity direction and the origin such
+ * that detector coordinates (u, v) are 0 at the image centre: u grows with
+ * the column (towards the patient's left in an AP view), v with the row
+ * (towards the feet). The geometry has patient position CARM_PATIENT_HFS.
  * Frame k has primary angle A + ΣΔA and secondary angle B + ΣΔB, the sums
  * over the increments (0018,1520)/(0018,1521) of frames 0..k (the first
  * increment is normally 0); a single-valued increment applies to every frame.
@@ -123,21 +124,15 @@ carm_status carm_dicom_read_xa(carm_volume **projections, carm_geometry **geomet
                                const carm_dicom_xa_opts *opts);
 
 /**
- * The nominal view of a C-arm at DICOM positioner angles: primary angle
+ * The nominal view of a C-arm at DICOM positioner angles, for a geometry
+ * with patient position CARM_PATIENT_HFS (geometry.h): primary angle
  * positive = LAO (negative = RAO), secondary positive = CRA (negative =
- * CAU). Sets gantry angle = primary, out-of-plane angle = secondary, in-plane
- * 0, no offsets, in carm's C-arm world frame whose +y is the patient's head
- * (see carm_dicom_lps_from_world).
+ * CAU). Sets gantry angle = −primary, out-of-plane angle = −secondary,
+ * in-plane 0, no offsets (docs/dicom.md derives the signs). Keeps
+ * view->time_s. Refuses |secondary| > 90° and SDD <= SID.
  */
 carm_status carm_dicom_positioner_to_view(carm_view *view, double primary_deg, double secondary_deg,
                                           double sid_mm, double sdd_mm);
-
-/** The fixed rotation from carm's C-arm world frame (geometry.h; rotation
- * axis +y) to the patient's LPS frame: lps = m · world, with world +x =
- * patient right, +y = head, +z = posterior. DICOM positioner angles are
- * defined relative to the patient (PS3.3 C.8.7.5), so this holds for any
- * Patient Position. */
-void carm_dicom_lps_from_world(double m[3][3]);
 
 /** Read a calibration file: per view, 12 numbers (a 3x4 matrix, row-major)
  * separated by white space or commas; '#' starts a comment. Each matrix is
@@ -193,9 +188,10 @@ carm_status carm_dicom_write_sc(const uint8_t *rgb, int64_t width, int64_t heigh
 /** Write a projection stack and its geometry as an X-ray angiography
  * multi-frame object (Positioner Primary/Secondary Angle of the first view
  * and per-frame increments, SID, SDD, Imager Pixel Spacing, Frame Time),
- * atomically. Values are clamped to [0, 65535] and stored as uint16. Every
- * view must be nominal (offsets and in-plane angle 0, common SID/SDD);
- * otherwise CARM_ERR_UNSUPPORTED. */
+ * atomically. Values are clamped to [0, 65535] and stored as uint16. The
+ * geometry must have patient position CARM_PATIENT_HFS (the angles are
+ * patient-relative) and every view must be nominal (offsets and in-plane
+ * angle 0, common SID/SDD); otherwise CARM_ERR_UNSUPPORTED. */
 carm_status carm_dicom_write_xa(const carm_volume *projections, const carm_geometry *geometry,
                                 const char *path, const carm_dicom_write_opts *opts);
 

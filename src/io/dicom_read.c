@@ -3,6 +3,7 @@
  * geometry, sorting, checks and conversions are here, in C. */
 #include "carm/dicom.h"
 #include "io/dicom_gdcm.h"
+#include "io/dicom_internal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -137,6 +138,10 @@ static void fill_meta(const cdg_file *f, carm_dicom_meta *m) {
 }
 
 static carm_status open_dicom(cdg_file **out, const char *path) {
+  carm_status st = carm__dicom_precheck(path);
+  if (st != CARM_OK) {
+    return st;
+  }
   char err[256] = "";
   cdg_file *f = cdg_open(path, err, sizeof err);
   if (f == NULL) {
@@ -741,16 +746,15 @@ typedef struct slice_info {
 static carm_status read_slice_info(const char *path, int from_dir, slice_info *s, int *skip) {
   *skip = 0;
   cdg_file *f = NULL;
-  char err[256] = "";
-  f = cdg_open(path, err, sizeof err);
-  if (f == NULL) {
+  carm_status st = open_dicom(&f, path);
+  if (st != CARM_OK) {
     if (from_dir) {
-      *skip = 1;
+      *skip = 1; /* not DICOM, or broken: a folder may hold other files */
+      carm_error_clear();
       return CARM_OK;
     }
-    return carm_error(CARM_ERR_FORMAT, "%s: %s", path, err);
+    return st;
   }
-  carm_status st = CARM_OK;
   s->path = path;
   if (!cdg_has(f, "7fe0,0010")) {
     s->path = NULL;
@@ -946,12 +950,6 @@ carm_status carm_dicom_read_volume(carm_volume **out, carm_dicom_meta *meta,
 
 /* ---- X-ray angiography -------------------------------------------------------- */
 
-void carm_dicom_lps_from_world(double m[3][3]) {
-  /* world +x = patient right (−L), +y = head (+S), +z = posterior (+P) */
-  const double r[3][3] = {{-1, 0, 0}, {0, 0, 1}, {0, 1, 0}};
-  memcpy(m, r, sizeof r);
-}
-
 carm_status carm_dicom_positioner_to_view(carm_view *view, double primary_deg, double secondary_deg,
                                           double sid_mm, double sdd_mm) {
   if (view == NULL) {
@@ -967,8 +965,10 @@ carm_status carm_dicom_positioner_to_view(carm_view *view, double primary_deg, d
                       sid_mm);
   }
   double t = view->time_s;
+  /* HFS world: x = L, y = I, z = P; LAO θ puts the source at patient right
+   * (gantry −θ), CRA φ puts it towards the feet (out-of-plane −φ) */
   carm_status st =
-      carm_view_set(view, sid_mm, sdd_mm, primary_deg, 0.0, 0.0, secondary_deg, 0.0, 0.0, 0.0);
+      carm_view_set(view, sid_mm, sdd_mm, -primary_deg, 0.0, 0.0, -secondary_deg, 0.0, 0.0, 0.0);
   view->time_s = t;
   return st;
 }
@@ -1113,16 +1113,15 @@ carm_status carm_dicom_read_xa(carm_volume **projections, carm_geometry **geomet
       geo->views[k].time_s = t;
     }
   }
-  /* detector frame: u = 0, v = 0 at the image centre; u grows towards the
-   * first column, v towards the first row (docs/dicom.md) */
+  /* detector frame: u = 0, v = 0 at the image centre, u along columns, v
+   * along rows (docs/dicom.md) */
+  geo->patient = CARM_PATIENT_HFS;
   vol->spacing[0] = ps[1];
   vol->spacing[1] = ps[0];
   vol->spacing[2] = 1.0;
   carm_mat3_identity(vol->direction);
-  vol->direction[0][0] = -1.0;
-  vol->direction[1][1] = -1.0;
-  vol->origin[0] = 0.5 * (double)(vol->dims[0] - 1) * ps[1];
-  vol->origin[1] = 0.5 * (double)(vol->dims[1] - 1) * ps[0];
+  vol->origin[0] = -0.5 * (double)(vol->dims[0] - 1) * ps[1];
+  vol->origin[1] = -0.5 * (double)(vol->dims[1] - 1) * ps[0];
   vol->origin[2] = 0.0;
   if (meta != NULL) {
     *meta = m;

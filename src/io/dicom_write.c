@@ -940,6 +940,11 @@ carm_status carm_dicom_write_xa(const carm_volume *projections, const carm_geome
     return carm_error(CARM_ERR_GEOMETRY, "XA: %lld views for %lld frames",
                       (long long)geometry->n_views, (long long)nf);
   }
+  if (geometry->patient != CARM_PATIENT_HFS) {
+    return carm_error(CARM_ERR_UNSUPPORTED,
+                      "XA: positioner angles are patient-relative; the geometry must have "
+                      "patient position HFS (head first supine on the C-arm)");
+  }
   const carm_view *v0 = &geometry->views[0];
   for (int64_t k = 0; k < nf; k++) {
     const carm_view *v = &geometry->views[k];
@@ -972,13 +977,14 @@ carm_status carm_dicom_write_xa(const carm_volume *projections, const carm_geome
     double s = isfinite(v) ? nearbyint((double)v) : 0.0;
     pix[i] = (uint16_t)(s < 0 ? 0 : s > 65535 ? 65535 : s);
   }
-  double a_prev = deg_signed(v0->gantry_angle_rad);
-  double b_prev = deg_signed(v0->out_of_plane_rad);
+  /* primary = −gantry, secondary = −out-of-plane (carm_dicom_positioner_to_view) */
+  double a_prev = -deg_signed(v0->gantry_angle_rad);
+  double b_prev = -deg_signed(v0->out_of_plane_rad);
   double t_prev = isfinite(v0->time_s) ? v0->time_s : 0.0;
   for (int64_t k = 0; k < nf; k++) {
     const carm_view *v = &geometry->views[k];
-    double a = deg_signed(v->gantry_angle_rad);
-    double b = deg_signed(v->out_of_plane_rad);
+    double a = -deg_signed(v->gantry_angle_rad);
+    double b = -deg_signed(v->out_of_plane_rad);
     double da = k == 0 ? 0.0 : deg_signed((a - a_prev) * M_PI / 180.0);
     double db = k == 0 ? 0.0 : b - b_prev;
     double t = isfinite(v->time_s) ? v->time_s : (double)k / 30.0;
@@ -1005,8 +1011,8 @@ carm_status carm_dicom_write_xa(const carm_volume *projections, const carm_geome
   sets(&c, "0018,0060", "");
   sets(&c, "0018,1155", "GR");
   sets(&c, "0018,1500", "DYNAMIC");
-  double a0 = deg_signed(v0->gantry_angle_rad);
-  double b0 = deg_signed(v0->out_of_plane_rad);
+  double a0 = -deg_signed(v0->gantry_angle_rad);
+  double b0 = -deg_signed(v0->out_of_plane_rad);
   set_ds(&c, "0018,1510", &a0, 1);
   set_ds(&c, "0018,1511", &b0, 1);
   sets(&c, "0018,1520", inc_a);

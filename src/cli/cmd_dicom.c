@@ -1,0 +1,284 @@
+/* carm dicom: inspect DICOM files, import series and XA runs, export
+ * volumes, label maps and pictures as DICOM. Thin wrappers over
+ * include/carm/dicom.h. */
+#include "carm/dicom.h"
+#include "cli/cli.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+const char carm_cmd_dicom_summary[] = "DICOM in and out: info, import series/XA runs, export";
+
+const char carm_cmd_dicom_usage[] =
+    "usage: carm dicom info PATH...\n"
+    "       carm dicom import DIR|FILES... -o OUT.mha [--geometry G.xml]\n"
+    "                         [--calibration M.txt] [--require-geometry]\n"
+    "       carm dicom export VOL.mha -o OUT [--enhanced | --seg] [--like SRC]\n"
+    "                         [--deidentify] [--description TEXT]\n"
+    "\n"
+    "info     header summary of each file (a folder: the series it holds) and\n"
+    "         the grid it reads into\n"
+    "import   a CT/MR series (folder or files; one series only: mixed series\n"
+    "         are refused), an Enhanced multi-frame object, or an X-ray\n"
+    "         angiography run (one XA/RF multi-frame file) into an image file.\n"
+    "         For an XA run OUT is the projection stack and --geometry writes\n"
+    "         its nominal geometry (RTK XML) from the positioner angles, SID,\n"
+    "         SDD and imager pixel spacing; --calibration M.txt (12 numbers\n"
+    "         per frame: a 3x4 matrix) overrides it; --require-geometry\n"
+    "         refuses a run whose geometry tags are missing (default: use\n"
+    "         SID 785, SDD 1200, 0.3 mm pixels)\n"
+    "export   VOL.mha as a classic CT series into the new or empty folder OUT\n"
+    "         (default), as one Enhanced CT file OUT (--enhanced), or a label\n"
+    "         map as one binary DICOM SEG file OUT (--seg). --like SRC carries\n"
+    "         patient and study (and the frame of reference) from the DICOM\n"
+    "         file or folder SRC; --deidentify applies the basic profile\n"
+    "         (docs/dicom.md)\n"
+    "\n"
+    "example:\n"
+    "  carm dicom info ct_series/\n"
+    "  carm dicom import ct_series/ -o ct.mha\n"
+    "  carm dicom import run.dcm -o proj.mha --geometry geometry.xml\n"
+    "  carm dicom export recon.mha -o recon_dicom/ --like ct_series/ --deidentify\n"
+    "exit status: 0 success, 1 failure, 2 bad usage\n";
+
+static const char cmd[] = "dicom";
+
+static void print_grid(const carm_volume *v) {
+  printf("  grid: %lld x %lld x %lld, spacing %.6g %.6g %.6g mm\n", (long long)v->dims[0],
+         (long long)v->dims[1], (long long)v->dims[2], v->spacing[0], v->spacing[1], v->spacing[2]);
+  printf("  origin: %.6g %.6g %.6g mm (LPS)\n", v->origin[0], v->origin[1], v->origin[2]);
+  printf("  direction: [%.4g %.4g %.4g] [%.4g %.4g %.4g] [%.4g %.4g %.4g]\n", v->direction[0][0],
+         v->direction[1][0], v->direction[2][0], v->direction[0][1], v->direction[1][1],
+         v->direction[2][1], v->direction[0][2], v->direction[1][2], v->direction[2][2]);
+  double lo, hi;
+  carm_volume_range(v, &lo, &hi);
+  printf("  values: %.6g .. %.6g\n", lo, hi);
+}
+
+static int is_projection_run(const carm_dicom_meta *m) {
+  return (strcmp(m->modality, "XA") == 0 || strcmp(m->modality, "RF") == 0) && m->frames > 1;
+}
+
+static int is_dir(const char *p) {
+  struct stat sb;
+  return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+static int cmd_info(int argc, char **argv) {
+  if (argc < 1) {
+    return cli_fail(CLI_USAGE, cmd, "info: give a DICOM file or folder");
+  }
+  int rc = CLI_OK;
+  for (int i = 0; i < argc; i++) {
+    const char *path = argv[i];
+    carm_dicom_meta m;
+    carm_volume *vol = NULL;
+    carm_geometry *geo = NULL;
+    carm_status st;
+    printf("%s\n", path);
+    if (is_dir(path)) {
+      const char *one[1] = {path};
+      st = carm_dicom_read_volume(&vol, &m, one, 1);
+    } else {
+      st = carm_dicom_read_meta(&m, path);
+      if (st == CARM_OK) {
+        if (is_projection_run(&m)) {
+          st = carm_dicom_read_xa(&vol, &geo, NULL, path, NULL);
+        } else if (m.rows > 0) {
+          st = carm_dicom_read_image(&vol, NULL, path);
+        }
+      }
+    }
+    if (st != CARM_OK) {
+      rc = cli_status(cmd, path, st);
+      continue;
+    }
+    printf("  modality: %s   SOP class: %s\n", m.modality, m.sop_class_uid);
+    printf("  transfer syntax: %s\n", m.transfer_syntax_uid);
+    printf("  patient: %s   id: %s   birth: %s   sex: %s\n", m.patient_name, m.patient_id,
+           m.patient_birth_date, m.patient_sex);
+    printf("  study: %s %s  %s\n", m.study_date, m.study_time, m.study_description);
+    printf("  series: %lld %s  (%s)\n", (long long)m.series_number, m.series_description,
+           m.series_instance_uid);
+    printf("  frame of reference: %s\n", m.frame_of_reference_uid);
+    printf("  image: %lld x %lld, %lld frame(s), %lld object(s), rescale %g x + %g\n",
+           (long long)m.columns, (long long)m.rows, (long long)m.frames, (long long)m.n_objects,
+           m.rescale_slope, m.rescale_intercept);
+    if (vol != NULL) {
+      print_grid(vol);
+    }
+    if (geo != NULL && geo->n_views > 0) {
+      const carm_view *a = &geo->views[0];
+      const carm_view *b = &geo->views[geo->n_views - 1];
+      double pa = remainder(-a->gantry_angle_rad * 180.0 / M_PI, 360.0);
+      double pb = remainder(-b->gantry_angle_rad * 180.0 / M_PI, 360.0);
+      double sa = remainder(-a->out_of_plane_rad * 180.0 / M_PI, 360.0);
+      double sb = remainder(-b->out_of_plane_rad * 180.0 / M_PI, 360.0);
+      printf("  run: %lld views, primary %.2f -> %.2f deg (LAO+), secondary %.2f -> %.2f deg "
+             "(CRA+), SID %.1f mm, SDD %.1f mm\n",
+             (long long)geo->n_views, pa, pb, sa, sb, a->sid_mm, a->sdd_mm);
+    }
+    carm_volume_destroy(vol);
+    carm_geometry_destroy(geo);
+  }
+  return rc;
+}
+
+static int cmd_import(int argc, char **argv) {
+  const char *out = NULL;
+  const char *geometry = NULL;
+  carm_dicom_xa_opts xo = CARM_DICOM_XA_INIT;
+  const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
+  size_t n_in = 0;
+  if (inputs == NULL) {
+    return cli_fail(CLI_FAIL, cmd, "out of memory");
+  }
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && i + 1 < argc) {
+      out = argv[++i];
+    } else if (strcmp(a, "--geometry") == 0 && i + 1 < argc) {
+      geometry = argv[++i];
+    } else if (strcmp(a, "--calibration") == 0 && i + 1 < argc) {
+      xo.calibration_path = argv[++i];
+    } else if (strcmp(a, "--require-geometry") == 0) {
+      xo.require_geometry = 1;
+    } else if (a[0] == '-' && a[1] != '\0') {
+      free(inputs);
+      return cli_fail(CLI_USAGE, cmd, "import: unknown or incomplete option %s", a);
+    } else {
+      inputs[n_in++] = a;
+    }
+  }
+  if (n_in == 0 || out == NULL) {
+    free(inputs);
+    return cli_fail(CLI_USAGE, cmd, "import: give DICOM input(s) and -o OUT.mha");
+  }
+  carm_volume *vol = NULL;
+  carm_geometry *geo = NULL;
+  carm_dicom_meta m;
+  carm_status st = CARM_OK;
+  int xa = 0;
+  if (n_in == 1 && !is_dir(inputs[0])) {
+    st = carm_dicom_read_meta(&m, inputs[0]);
+    xa = st == CARM_OK && is_projection_run(&m);
+  }
+  if (st == CARM_OK) {
+    st = xa ? carm_dicom_read_xa(&vol, &geo, &m, inputs[0], &xo)
+            : carm_dicom_read_volume(&vol, &m, inputs, n_in);
+  }
+  free(inputs);
+  if (st != CARM_OK) {
+    return cli_status(cmd, "import", st);
+  }
+  if (!xa && (geometry != NULL || xo.calibration_path != NULL)) {
+    carm_volume_destroy(vol);
+    return cli_fail(CLI_USAGE, cmd, "import: --geometry/--calibration apply to XA runs only");
+  }
+  if (geometry != NULL) {
+    st = carm_geometry_write_rtk(geo, geometry);
+    if (st != CARM_OK) {
+      carm_volume_destroy(vol);
+      carm_geometry_destroy(geo);
+      return cli_status(cmd, geometry, st);
+    }
+  }
+  st = carm_image_write(vol, out, NULL);
+  if (st != CARM_OK) {
+    carm_volume_destroy(vol);
+    carm_geometry_destroy(geo);
+    return cli_status(cmd, out, st);
+  }
+  fprintf(stderr, "carm dicom: %s %lld x %lld x %lld (%s, %lld object(s)) -> %s%s%s\n",
+          xa ? "projection stack" : "volume", (long long)vol->dims[0], (long long)vol->dims[1],
+          (long long)vol->dims[2], m.modality, (long long)m.n_objects, out, geometry ? " + " : "",
+          geometry ? geometry : "");
+  carm_volume_destroy(vol);
+  carm_geometry_destroy(geo);
+  return CLI_OK;
+}
+
+static int cmd_export(int argc, char **argv) {
+  const char *in = NULL;
+  const char *out = NULL;
+  int enhanced = 0;
+  int seg = 0;
+  carm_dicom_write_opts o = CARM_DICOM_WRITE_INIT;
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && i + 1 < argc) {
+      out = argv[++i];
+    } else if (strcmp(a, "--like") == 0 && i + 1 < argc) {
+      o.like = argv[++i];
+    } else if (strcmp(a, "--description") == 0 && i + 1 < argc) {
+      o.series_description = argv[++i];
+    } else if (strcmp(a, "--enhanced") == 0) {
+      enhanced = 1;
+    } else if (strcmp(a, "--seg") == 0) {
+      seg = 1;
+    } else if (strcmp(a, "--deidentify") == 0) {
+      o.deidentify = 1;
+    } else if (a[0] == '-' && a[1] != '\0') {
+      return cli_fail(CLI_USAGE, cmd, "export: unknown or incomplete option %s", a);
+    } else if (in == NULL) {
+      in = a;
+    } else {
+      return cli_fail(CLI_USAGE, cmd, "export: one input volume only (got %s and %s)", in, a);
+    }
+  }
+  if (in == NULL || out == NULL) {
+    return cli_fail(CLI_USAGE, cmd, "export: give VOL.mha and -o OUT");
+  }
+  if (enhanced && seg) {
+    return cli_fail(CLI_USAGE, cmd, "export: --enhanced and --seg exclude each other");
+  }
+  carm_volume *vol = NULL;
+  carm_status st = carm_image_read(&vol, NULL, in);
+  if (st != CARM_OK) {
+    return cli_status(cmd, in, st);
+  }
+  if (seg) {
+    st = carm_dicom_write_seg(vol, out, &o);
+  } else if (enhanced) {
+    st = carm_dicom_write_enhanced_ct(vol, out, &o);
+  } else {
+    st = carm_dicom_write_ct_series(vol, out, &o);
+  }
+  if (st != CARM_OK) {
+    carm_volume_destroy(vol);
+    return cli_status(cmd, out, st);
+  }
+  fprintf(stderr, "carm dicom: %s %lld x %lld x %lld -> %s%s\n",
+          seg        ? "SEG"
+          : enhanced ? "Enhanced CT"
+                     : "CT series",
+          (long long)vol->dims[0], (long long)vol->dims[1], (long long)vol->dims[2], out,
+          o.deidentify ? " (de-identified)" : "");
+  carm_volume_destroy(vol);
+  return CLI_OK;
+}
+
+int carm_cmd_dicom(int argc, char **argv) {
+  if (cli_wants_help(argc, argv)) {
+    fputs(carm_cmd_dicom_usage, stdout);
+    return CLI_OK;
+  }
+  if (argc < 2) {
+    fputs(carm_cmd_dicom_usage, stderr);
+    return CLI_USAGE;
+  }
+  const char *mode = argv[1];
+  if (strcmp(mode, "info") == 0) {
+    return cmd_info(argc - 2, argv + 2);
+  }
+  if (strcmp(mode, "import") == 0) {
+    return cmd_import(argc - 2, argv + 2);
+  }
+  if (strcmp(mode, "export") == 0) {
+    return cmd_export(argc - 2, argv + 2);
+  }
+  return cli_fail(CLI_USAGE, cmd, "unknown mode '%s' (info, import, export)", mode);
+}
