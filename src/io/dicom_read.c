@@ -252,9 +252,24 @@ static void px_frame(const cdg_pixels *px, int64_t k, double slope, double inter
   }
 }
 
-static carm_status decode(const char *path, cdg_pixels *px) {
+static carm_status decode(const char *path, const char *transfer_syntax, cdg_pixels *px) {
+  /* The decoded size may not exceed what the file can hold: its own size
+   * for native (uncompressed) pixel data, 1000 times that (plus 64 MiB) for
+   * compressed data, so a tiny hostile file cannot make us allocate GiBs. */
+  struct stat sb;
+  if (stat(path, &sb) != 0) {
+    return carm_error(CARM_ERR_IO, "%s: %s", path, strerror(errno));
+  }
+  uint64_t size = (uint64_t)sb.st_size;
+  int native = strcmp(transfer_syntax, "1.2.840.10008.1.2") == 0 ||
+               strcmp(transfer_syntax, "1.2.840.10008.1.2.1") == 0 ||
+               strcmp(transfer_syntax, "1.2.840.10008.1.2.2") == 0;
+  uint64_t max = native ? size : size * 1000 + ((uint64_t)64 << 20);
+  if (max > DICOM_MAX_PIXEL_BYTES) {
+    max = DICOM_MAX_PIXEL_BYTES;
+  }
   char err[256] = "";
-  if (cdg_decode(path, DICOM_MAX_PIXEL_BYTES, px, err, sizeof err) != 0) {
+  if (cdg_decode(path, max, px, err, sizeof err) != 0) {
     return carm_error(CARM_ERR_FORMAT, "%s: %s", path, err);
   }
   carm_status st = check_pixels(px, path);
@@ -498,7 +513,7 @@ carm_status carm_dicom_read_image(carm_volume **out, carm_dicom_meta *meta, cons
                     m.modality[0] != '\0' ? m.modality : "non-image");
     goto cleanup;
   }
-  st = decode(path, &px);
+  st = decode(path, m.transfer_syntax_uid, &px);
   if (st != CARM_OK) {
     goto cleanup;
   }
@@ -733,6 +748,7 @@ static carm_status list_dir(file_list *l, const char *dir) {
 typedef struct slice_info {
   const char *path;
   char series[65];
+  char ts[65];
   double iop[6];
   double ipp[3];
   double ps[2];
@@ -770,6 +786,7 @@ static carm_status read_slice_info(const char *path, int from_dir, slice_info *s
   fill_meta(f, &m);
   s->path = path;
   memcpy(s->series, m.series_instance_uid, sizeof s->series);
+  memcpy(s->ts, m.transfer_syntax_uid, sizeof s->ts);
   s->rows = m.rows;
   s->cols = m.columns;
   s->slope = m.rescale_slope;
@@ -885,7 +902,7 @@ static carm_status read_series(carm_volume **out, carm_dicom_meta *meta, const f
   int64_t npix = dims[0] * dims[1];
   for (int64_t z = 0; z < n; z++) {
     const slice_info *si = &s[pos[z].index];
-    st = decode(si->path, &px);
+    st = decode(si->path, si->ts, &px);
     if (st != CARM_OK) {
       goto cleanup;
     }
