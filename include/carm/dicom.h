@@ -175,8 +175,10 @@ carm_status carm_dicom_write_enhanced_ct(const carm_volume *vol, const char *pat
                                          const carm_dicom_write_opts *opts);
 
 /** Write a label volume as a binary DICOM Segmentation: each distinct
- * positive integer label becomes a segment ("Label N"), one frame per
- * segment and slice; voxels are rounded to the nearest integer. Atomic. */
+ * positive integer label L (voxels rounded to the nearest integer) becomes
+ * a segment, numbered 1..N in increasing L and labelled "Label L", with one
+ * frame per segment and slice that holds it. Atomic. Reading a SEG back
+ * (carm_dicom_read_image) gives segment numbers as voxel values. */
 carm_status carm_dicom_write_seg(const carm_volume *labels, const char *path,
                                  const carm_dicom_write_opts *opts);
 

@@ -797,7 +797,7 @@ carm_status carm_dicom_write_seg(const carm_volume *labels, const char *path,
       continue;
     }
     snprintf(p, sizeof p, "0062,0002[%d]/0062,0004", item);
-    setf(&c, p, "%d", l);
+    setf(&c, p, "%d", item + 1); /* segment numbers run 1..N */
     snprintf(p, sizeof p, "0062,0002[%d]/0062,0005", item);
     setf(&c, p, "Label %d", l);
     snprintf(p, sizeof p, "0062,0002[%d]/0062,0008", item);
@@ -834,7 +834,7 @@ carm_status carm_dicom_write_seg(const carm_volume *labels, const char *path,
     }
     setf(&c, p, "%d\\%lld", seg_index, (long long)frame_z[f] + 1);
     snprintf(p, sizeof p, "5200,9230[%lld]/0062,000a[0]/0062,000b", (long long)f);
-    setf(&c, p, "%lld", (long long)frame_label[f]);
+    setf(&c, p, "%d", seg_index);
   }
   if (cdg_set_bytes(c.b, "7fe0,0010", "OB", bits, (size_t)((nbits + 7) / 8)) != 0) {
     st = carm_error(CARM_ERR_NOMEM, "no memory for the pixel data");
