@@ -93,7 +93,7 @@ static int cmd_info(int argc, char **argv) {
       }
     }
     if (st != CARM_OK) {
-      rc = cli_status(cmd, path, st);
+      rc = cli_status(cmd, "info", st);
       continue;
     }
     printf("  modality: %s   SOP class: %s\n", m.modality, m.sop_class_uid);

@@ -51,8 +51,15 @@ static int long_vr(const unsigned char *vr) {
   return 0;
 }
 
+/* The value representations of PS3.5 (GDCM asserts on any other). */
 static int valid_vr(const unsigned char *vr) {
-  return vr[0] >= 'A' && vr[0] <= 'Z' && vr[1] >= 'A' && vr[1] <= 'Z';
+  static const char all[] = "AEASATCSDADSDTFLFDISLOLTOBODOFOLOVOWPNSHSLSQSSSTSVTMUCUIULUNURUSUTUV";
+  for (size_t i = 0; i + 1 < sizeof all; i += 2) {
+    if (vr[0] == (unsigned char)all[i] && vr[1] == (unsigned char)all[i + 1]) {
+      return 1;
+    }
+  }
+  return 0;
 }
 
 static int walk_dataset(walker *w, size_t *pos, size_t end, int depth, int until_item_end);
@@ -122,12 +129,7 @@ static int walk_dataset(walker *w, size_t *pos, size_t end, int depth, int until
   }
   while (*pos < end) {
     if (end - *pos < 8) {
-      /* trailing padding shorter than an element header: tolerated at the
-       * top level only */
-      if (depth == 0 && !until_item_end) {
-        *pos = end;
-        return 0;
-      }
+      /* GDCM asserts on a partial element header at the end of a file */
       w->why = "data set truncated inside an element header";
       return -1;
     }

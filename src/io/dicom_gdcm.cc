@@ -14,7 +14,6 @@
 #include <gdcmItem.h>
 #include <gdcmReader.h>
 #include <gdcmSequenceOfItems.h>
-#include <gdcmStringFilter.h>
 #include <gdcmTrace.h>
 #include <gdcmWriter.h>
 
@@ -128,6 +127,78 @@ std::string trim(const std::string &s) {
     begin++;
   }
   return s.substr(begin, end - begin);
+}
+
+// The text of a value, without GDCM's StringFilter (which asserts on odd
+// lengths): ASCII VRs as they are, binary numbers converted here.
+template <typename T> T load(const unsigned char *p, bool swap) {
+  unsigned char b[sizeof(T)];
+  for (size_t i = 0; i < sizeof(T); i++) {
+    b[i] = swap ? p[sizeof(T) - 1 - i] : p[i];
+  }
+  T v;
+  std::memcpy(&v, b, sizeof(T));
+  return v;
+}
+
+bool value_text(const cdg_file *f, const gdcm::DataElement &de, std::string &out) {
+  const gdcm::ByteValue *bv = de.GetByteValue();
+  if (bv == nullptr) {
+    return false;
+  }
+  gdcm::VR vr = de.GetVR();
+  if (vr == gdcm::VR::INVALID || vr == gdcm::VR::UN) {
+    const gdcm::Dicts &dicts = gdcm::Global::GetInstance().GetDicts();
+    vr = dicts.GetDictEntry(de.GetTag()).GetVR();
+  }
+  const char *vs = gdcm::VR::GetVRString(vr);
+  std::string name = vs != nullptr ? vs : "";
+  const unsigned char *p = reinterpret_cast<const unsigned char *>(bv->GetPointer());
+  size_t n = bv->GetLength();
+  if (p == nullptr) {
+    return false;
+  }
+  (void)f;
+  const bool swap = false; /* GDCM's reader already swapped big-endian values */
+  size_t size = name == "US" || name == "SS" || name == "US_SS"                ? 2
+                : name == "UL" || name == "SL" || name == "FL" || name == "AT" ? 4
+                : name == "FD"                                                 ? 8
+                                                                               : 0;
+  if (size == 0) {
+    if (name == "SQ" || name.empty() || name[0] == 'O' || name == "UN" || name == "OB_OW") {
+      return false;
+    }
+    out.assign(reinterpret_cast<const char *>(p), n);
+    return true;
+  }
+  if (n % size != 0 || n / size > 100000) {
+    return false;
+  }
+  char one[64];
+  for (size_t i = 0; i < n / size; i++) {
+    const unsigned char *q = p + i * size;
+    if (name == "US" || name == "US_SS") {
+      std::snprintf(one, sizeof one, "%u", static_cast<unsigned>(load<uint16_t>(q, swap)));
+    } else if (name == "SS") {
+      std::snprintf(one, sizeof one, "%d", static_cast<int>(load<int16_t>(q, swap)));
+    } else if (name == "UL") {
+      std::snprintf(one, sizeof one, "%lu", static_cast<unsigned long>(load<uint32_t>(q, swap)));
+    } else if (name == "SL") {
+      std::snprintf(one, sizeof one, "%ld", static_cast<long>(load<int32_t>(q, swap)));
+    } else if (name == "FL") {
+      std::snprintf(one, sizeof one, "%.9g", static_cast<double>(load<float>(q, swap)));
+    } else if (name == "FD") {
+      std::snprintf(one, sizeof one, "%.17g", load<double>(q, swap));
+    } else { // AT
+      std::snprintf(one, sizeof one, "%04x,%04x", static_cast<unsigned>(load<uint16_t>(q, swap)),
+                    static_cast<unsigned>(load<uint16_t>(q + 2, swap)));
+    }
+    if (i > 0) {
+      out.push_back('\\');
+    }
+    out += one;
+  }
+  return true;
 }
 
 // ---- builder tree ----------------------------------------------------------
@@ -336,9 +407,11 @@ int64_t cdg_get(const cdg_file *f, const char *path, char *buf, size_t cap) {
     if (de.IsEmpty()) {
       return 0;
     }
-    gdcm::StringFilter sf;
-    sf.SetFile(f->reader.GetFile());
-    std::string s = trim(sf.ToString(de));
+    std::string s;
+    if (!value_text(f, de, s)) {
+      return -2;
+    }
+    s = trim(s);
     if (s.size() > 1000000) {
       return -2;
     }
@@ -405,44 +478,65 @@ void cdg_transfer_syntax(const cdg_file *f, char *buf, size_t cap) {
   }
 }
 
-int cdg_decode(const char *path, uint64_t max_bytes, cdg_pixels *px, char *err, size_t errlen) {
+int cdg_decode(const cdg_file *f, uint64_t max_bytes, cdg_pixels *px, char *err, size_t errlen) {
   void *data = nullptr;
   try {
     cdg_quiet();
-    gdcm::ImageReader r;
-    r.SetFileName(path);
-    if (!r.Read()) {
-      set_err(err, errlen, "no decodable image (missing, corrupt or unsupported pixel data)");
+    const gdcm::File &file = f->reader.GetFile();
+    const gdcm::DataSet &ds = file.GetDataSet();
+    const gdcm::Tag pixel_tag(0x7fe0, 0x0010);
+    if (!ds.FindDataElement(pixel_tag)) {
+      set_err(err, errlen, "no pixel data");
       return -1;
     }
-    const gdcm::Image &img = r.GetImage();
-    unsigned int nd = img.GetNumberOfDimensions();
-    if (nd != 2 && nd != 3) {
-      set_err(err, errlen, "image has an unsupported number of dimensions");
+    const gdcm::DataElement &pde = ds.GetDataElement(pixel_tag);
+    if (pde.IsEmpty()) {
+      set_err(err, errlen, "empty pixel data");
       return -1;
     }
-    cdg_pixels out{};
-    out.cols = img.GetDimension(0);
-    out.rows = img.GetDimension(1);
-    out.frames = nd == 3 ? img.GetDimension(2) : 1;
-    const gdcm::PixelFormat &pf = img.GetPixelFormat();
-    out.samples = pf.GetSamplesPerPixel();
-    out.bits_allocated = pf.GetBitsAllocated();
-    out.bits_stored = pf.GetBitsStored();
-    out.pixel_rep = pf.GetPixelRepresentation();
-    out.planar = static_cast<int>(img.GetPlanarConfiguration());
-    const char *pi =
-        gdcm::PhotometricInterpretation::GetPIString(img.GetPhotometricInterpretation());
-    std::snprintf(out.photometric, sizeof out.photometric, "%s", pi != nullptr ? pi : "");
-    if (out.cols == 0 || out.rows == 0 || out.frames == 0) {
-      set_err(err, errlen, "image has zero rows, columns or frames");
-      return -1;
-    }
-    uint64_t len = img.GetBufferLength();
-    uint64_t bits = static_cast<uint64_t>(out.cols) * out.rows * out.frames *
-                    static_cast<uint64_t>(out.samples) * static_cast<uint64_t>(out.bits_allocated);
-    if (len == 0 || len > max_bytes || (bits + 7) / 8 > len) {
+    uint64_t bits = static_cast<uint64_t>(px->cols) * px->rows * px->frames *
+                    static_cast<uint64_t>(px->samples) * static_cast<uint64_t>(px->bits_allocated);
+    uint64_t len = (bits + 7) / 8;
+    if (len == 0 || len > max_bytes) {
       set_err(err, errlen, "image size is out of range or inconsistent with its header");
+      return -1;
+    }
+    const gdcm::TransferSyntax &ts = file.GetHeader().GetDataSetTransferSyntax();
+    const gdcm::ByteValue *bv = pde.GetByteValue();
+    if (bv != nullptr && !ts.IsEncapsulated() && bv->GetLength() < len) {
+      set_err(err, errlen, "pixel data shorter than the image its header describes");
+      return -1;
+    }
+    if (bv == nullptr && pde.GetSequenceOfFragments() == nullptr) {
+      set_err(err, errlen, "pixel data is neither native nor encapsulated");
+      return -1;
+    }
+    gdcm::Image img;
+    img.SetNumberOfDimensions(px->frames > 1 ? 3 : 2);
+    img.SetDimension(0, px->cols);
+    img.SetDimension(1, px->rows);
+    if (px->frames > 1) {
+      img.SetDimension(2, px->frames);
+    }
+    gdcm::PixelFormat pf(
+        static_cast<unsigned short>(px->samples), static_cast<unsigned short>(px->bits_allocated),
+        static_cast<unsigned short>(px->bits_stored), static_cast<unsigned short>(px->high_bit),
+        static_cast<unsigned short>(px->pixel_rep));
+    img.SetPixelFormat(pf);
+    gdcm::PhotometricInterpretation pi(gdcm::PhotometricInterpretation::GetPIType(px->photometric));
+    if (pi == gdcm::PhotometricInterpretation::UNKNOWN ||
+        pi == gdcm::PhotometricInterpretation::PI_END) {
+      pi = px->samples == 3 ? gdcm::PhotometricInterpretation::RGB
+                            : gdcm::PhotometricInterpretation::MONOCHROME2;
+    }
+    img.SetPhotometricInterpretation(pi);
+    if (px->samples == 3) {
+      img.SetPlanarConfiguration(static_cast<unsigned int>(px->planar));
+    }
+    img.SetTransferSyntax(ts);
+    img.SetDataElement(pde);
+    if (img.GetBufferLength() != len) {
+      set_err(err, errlen, "image size is inconsistent with its header");
       return -1;
     }
     data = std::malloc(static_cast<size_t>(len));
@@ -455,9 +549,29 @@ int cdg_decode(const char *path, uint64_t max_bytes, cdg_pixels *px, char *err, 
       set_err(err, errlen, "pixel data cannot be decoded (corrupt, truncated or unsupported)");
       return -1;
     }
-    out.data = data;
-    out.bytes = static_cast<size_t>(len);
-    *px = out;
+    /* (retired) big endian: GDCM hands the words back in file order */
+    if (ts == gdcm::TransferSyntax::ExplicitVRBigEndian && px->bits_allocated > 8) {
+      unsigned char *b = static_cast<unsigned char *>(data);
+      size_t w = static_cast<size_t>(px->bits_allocated / 8);
+      for (size_t i = 0; i + w <= static_cast<size_t>(len); i += w) {
+        for (size_t j = 0; j < w / 2; j++) {
+          unsigned char t = b[i + j];
+          b[i + j] = b[i + w - 1 - j];
+          b[i + w - 1 - j] = t;
+        }
+      }
+    }
+    /* libjpeg turns colour JPEG (YBR) into RGB */
+    if (px->samples == 3 && (ts == gdcm::TransferSyntax::JPEGBaselineProcess1 ||
+                             ts == gdcm::TransferSyntax::JPEGExtendedProcess2_4)) {
+      std::snprintf(px->photometric, sizeof px->photometric, "RGB");
+    }
+    /* codecs hand back interleaved samples */
+    if (px->samples == 3 && ts.IsEncapsulated()) {
+      px->planar = 0;
+    }
+    px->data = data;
+    px->bytes = static_cast<size_t>(len);
     return 0;
   } catch (const std::bad_alloc &) {
     set_err(err, errlen, "out of memory while decoding");

@@ -48,6 +48,7 @@ typedef struct cdg_pixels {
   int samples;        /**< samples per pixel (1 or 3) */
   int bits_allocated; /**< 1, 8, 16, 32 */
   int bits_stored;
+  int high_bit;
   int pixel_rep;        /**< 1 = signed */
   int planar;           /**< planar configuration (for samples 3) */
   char photometric[24]; /**< after decoding (e.g. "RGB" for JPEG YBR) */
@@ -55,10 +56,14 @@ typedef struct cdg_pixels {
   size_t bytes;         /**< size of data */
 } cdg_pixels;
 
-/** Decode the pixel data of `path` with GDCM's codecs (every transfer
- * syntax GDCM knows). `max_bytes` caps the decoded size. 0 on success;
- * -1 with a message otherwise (px untouched). */
-int cdg_decode(const char *path, uint64_t max_bytes, cdg_pixels *px, char *err, size_t errlen);
+/** Decode the pixel data of `f` with GDCM's codecs (every transfer syntax
+ * GDCM knows). The caller fills the layout (cols .. photometric; validated
+ * beforehand: GDCM asserts on impossible pixel formats); this fills data
+ * and bytes, and may change photometric (colour JPEG decodes to RGB).
+ * `max_bytes` caps the decoded size. 0 on success; -1 with a message
+ * otherwise (px->data untouched). GDCM's image helpers (which compute
+ * spacing and origin, and assert on odd values) are not used. */
+int cdg_decode(const cdg_file *f, uint64_t max_bytes, cdg_pixels *px, char *err, size_t errlen);
 
 /* ---- writing ------------------------------------------------------------ */
 

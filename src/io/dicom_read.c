@@ -252,7 +252,73 @@ static void px_frame(const cdg_pixels *px, int64_t k, double slope, double inter
   }
 }
 
-static carm_status decode(const char *path, const char *transfer_syntax, cdg_pixels *px) {
+/* An integer attribute in [lo, hi]; `def` when absent. 0 when malformed or
+ * out of range. */
+static int get_int(const cdg_file *f, const char *path, int64_t def, int64_t lo, int64_t hi,
+                   int64_t *out) {
+  char buf[64];
+  int64_t len = cdg_get(f, path, buf, sizeof buf);
+  if (len <= 0) {
+    *out = def;
+    return len == 0 || len == -1;
+  }
+  double v;
+  if (parse_numbers(buf, &v, 1) < 1 || v != floor(v) || v < (double)lo || v > (double)hi) {
+    return 0;
+  }
+  *out = (int64_t)v;
+  return 1;
+}
+
+/* The pixel layout from the Image Pixel attributes, checked (GDCM asserts
+ * on impossible formats, so nothing odd may reach it). */
+static carm_status pixel_layout(const cdg_file *f, const char *path, cdg_pixels *px) {
+  int64_t rows, cols, frames, samples, ba, bs, hb, rep, planar;
+  if (!get_int(f, "0028,0010", 0, 1, 65535, &rows) || rows < 1 ||
+      !get_int(f, "0028,0011", 0, 1, 65535, &cols) || cols < 1) {
+    return carm_error(CARM_ERR_FORMAT, "%s: missing or invalid Rows/Columns", path);
+  }
+  if (!get_int(f, "0028,0008", 1, 1, 10000000, &frames)) {
+    return carm_error(CARM_ERR_FORMAT, "%s: invalid Number of Frames", path);
+  }
+  if (!get_int(f, "0028,0002", 1, 1, 3, &samples) || samples == 2) {
+    return carm_error(CARM_ERR_UNSUPPORTED, "%s: unsupported Samples per Pixel", path);
+  }
+  if (!get_int(f, "0028,0100", 0, 1, 32, &ba) || (ba != 1 && ba != 8 && ba != 16 && ba != 32)) {
+    return carm_error(CARM_ERR_UNSUPPORTED, "%s: unsupported Bits Allocated", path);
+  }
+  if (!get_int(f, "0028,0101", ba, 1, ba, &bs) ||
+      !get_int(f, "0028,0102", bs - 1, 0, ba - 1, &hb)) {
+    return carm_error(CARM_ERR_FORMAT, "%s: invalid Bits Stored/High Bit", path);
+  }
+  if (hb != bs - 1) {
+    return carm_error(CARM_ERR_UNSUPPORTED, "%s: High Bit %lld with Bits Stored %lld", path,
+                      (long long)hb, (long long)bs);
+  }
+  if (!get_int(f, "0028,0103", 0, 0, 1, &rep) || !get_int(f, "0028,0006", 0, 0, 1, &planar)) {
+    return carm_error(CARM_ERR_FORMAT, "%s: invalid Pixel Representation/Planar Configuration",
+                      path);
+  }
+  memset(px, 0, sizeof *px);
+  px->rows = (uint32_t)rows;
+  px->cols = (uint32_t)cols;
+  px->frames = (uint32_t)frames;
+  px->samples = (int)samples;
+  px->bits_allocated = (int)ba;
+  px->bits_stored = (int)bs;
+  px->high_bit = (int)hb;
+  px->pixel_rep = (int)rep;
+  px->planar = (int)planar;
+  get_str(f, "0028,0004", px->photometric, sizeof px->photometric);
+  return CARM_OK;
+}
+
+static carm_status decode(const cdg_file *f, const char *path, const char *transfer_syntax,
+                          cdg_pixels *px) {
+  carm_status st = pixel_layout(f, path, px);
+  if (st != CARM_OK) {
+    return st;
+  }
   /* The decoded size may not exceed what the file can hold: its own size
    * for native (uncompressed) pixel data, 1000 times that (plus 64 MiB) for
    * compressed data, so a tiny hostile file cannot make us allocate GiBs. */
@@ -269,10 +335,10 @@ static carm_status decode(const char *path, const char *transfer_syntax, cdg_pix
     max = DICOM_MAX_PIXEL_BYTES;
   }
   char err[256] = "";
-  if (cdg_decode(path, max, px, err, sizeof err) != 0) {
+  if (cdg_decode(f, max, px, err, sizeof err) != 0) {
     return carm_error(CARM_ERR_FORMAT, "%s: %s", path, err);
   }
-  carm_status st = check_pixels(px, path);
+  st = check_pixels(px, path);
   if (st != CARM_OK) {
     free(px->data);
     px->data = NULL;
@@ -513,7 +579,7 @@ carm_status carm_dicom_read_image(carm_volume **out, carm_dicom_meta *meta, cons
                     m.modality[0] != '\0' ? m.modality : "non-image");
     goto cleanup;
   }
-  st = decode(path, m.transfer_syntax_uid, &px);
+  st = decode(f, path, m.transfer_syntax_uid, &px);
   if (st != CARM_OK) {
     goto cleanup;
   }
@@ -902,7 +968,12 @@ static carm_status read_series(carm_volume **out, carm_dicom_meta *meta, const f
   int64_t npix = dims[0] * dims[1];
   for (int64_t z = 0; z < n; z++) {
     const slice_info *si = &s[pos[z].index];
-    st = decode(si->path, si->ts, &px);
+    cdg_file *f = NULL;
+    st = open_dicom(&f, si->path);
+    if (st == CARM_OK) {
+      st = decode(f, si->path, si->ts, &px);
+      cdg_close(f);
+    }
     if (st != CARM_OK) {
       goto cleanup;
     }
