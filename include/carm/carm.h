@@ -7,4 +7,5 @@
 #include "carm/project.h"
 #include "carm/render.h"
 #include "carm/server.h"
+#include "carm/plan.h"
 #endif

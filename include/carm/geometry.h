@@ -106,9 +106,17 @@ int carm_view_project(const carm_view *view, const double xyz[3], double uv[2]);
 
 /**
  * Decompose an arbitrary 3×4 projection matrix into the nine parameters
- * (the matrix is kept as given in view->matrix). `residual` (may be NULL)
- * receives the largest element difference between the given matrix and the
- * one recomputed from the parameters, after normalising scale.
+ * (RQ decomposition, as RTK's AddProjection(matrix); docs/coordinates.md).
+ * The matrix is kept in view->matrix as given up to its projective scale,
+ * normalised so that the left 3×3 block has a unit third row and a positive
+ * determinant (then w = z′ − SID as for parametric matrices). `residual`
+ * (may be NULL) receives the largest element difference between that
+ * normalised matrix and the one recomputed from the parameters (0 up to
+ * rounding for a matrix of the nine-parameter model; > 0 for skew or
+ * unequal pixel scales). A parallel beam (zero third row in the left block)
+ * gets SID 1000, as in RTK. view->time_s is left unchanged; *view is
+ * written only on success. Refuses non-finite and degenerate matrices and
+ * a source on the wrong side of the isocentre (CARM_ERR_GEOMETRY).
  */
 carm_status carm_view_from_matrix(carm_view *view, const double p[3][4], double *residual);
 
@@ -155,13 +163,34 @@ carm_status carm_geometry_short_scan(carm_geometry **out, const carm_trajectory_
  * steps. */
 double carm_geometry_angular_coverage(const carm_geometry *geo);
 
-/** Read an RTK geometry XML file (versions 2 and 3). Refuses a file whose
- * <Matrix> differs from the recomputed matrix by more than 0.001 in any
- * element, naming the view. */
+/** Read an RTK geometry XML file (RTKThreeDCircularGeometry versions 2
+ * and 3; element names case-insensitive) with RTK's semantics: every
+ * parameter keeps the last value read, at top level or in an earlier
+ * <Projection>, starting from 0 (so a missing SDD means a parallel beam);
+ * <GantryAngle> (legacy <Angle>) is required in each <Projection>. Refuses
+ * (with a message naming the view) a <Matrix> that differs from the
+ * recomputed matrix by more than 0.001 in any element, non-finite or
+ * malformed numbers, a missing or non-positive SID, mixed parallel and
+ * cone-beam views, cylindrical detectors, entity references, malformed XML
+ * and more than CARM_GEOMETRY_MAX_VIEWS views. Reads carm's extensions
+ * <Time> and <RawMatrix> (per view) and <PatientPosition> (top level);
+ * other unknown elements are ignored, as RTK does. Never prints.
+ * docs/coordinates.md. */
 carm_status carm_geometry_read_rtk(carm_geometry **out, const char *path);
 
+/** Read an RTK geometry XML document held in memory (`size` bytes), with
+ * the same checks as carm_geometry_read_rtk. Used by the fuzz harness. */
+carm_status carm_geometry_read_rtk_memory(carm_geometry **out, const void *data, size_t size);
+
 /** Write an RTK geometry XML file (version 3, 15 significant digits),
- * atomically (temporary file, then rename). */
+ * atomically (temporary file in the same folder, then rename; nothing is
+ * left behind on failure). As RTK's writer: a parameter equal in all views
+ * is written once at top level (omitted when 0), otherwise in every
+ * <Projection>; GantryAngle and <Matrix> always per view. Views with a time
+ * get <Time>; a view whose matrix is not the parametric one (from
+ * carm_view_from_matrix) also gets <RawMatrix>; HFS geometries get
+ * <PatientPosition>. Refuses empty geometries, invalid parameters and a
+ * matrix that no longer matches its parameters. */
 carm_status carm_geometry_write_rtk(const carm_geometry *geo, const char *path);
 
 #ifdef __cplusplus
