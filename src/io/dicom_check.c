@@ -312,7 +312,13 @@ carm_status carm__dicom_precheck(const char *path) {
     while (pos + 8 <= n && rd16(&w, pos) == 0x0002) {
       uint16_t e = rd16(&w, pos + 2);
       const unsigned char *vr = data + pos + 4;
-      if (!valid_vr(vr)) {
+      /* GDCM asserts on sequences (and other odd VRs) in the meta header */
+      static const char meta_vrs[] = "AECSLOOBSHSTUIULURUS";
+      int ok = 0;
+      for (size_t i = 0; i + 1 < sizeof meta_vrs; i += 2) {
+        ok |= vr[0] == (unsigned char)meta_vrs[i] && vr[1] == (unsigned char)meta_vrs[i + 1];
+      }
+      if (!ok) {
         w.why = "invalid file meta header";
         break;
       }
