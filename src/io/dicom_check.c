@@ -191,9 +191,19 @@ static int walk_dataset(walker *w, size_t *pos, size_t end, int depth, int until
       w->why = "element value runs past the end of the data (truncated file?)";
       return -1;
     }
-    if (vr != NULL && vr[0] == 'S' && vr[1] == 'Q') {
+    /* implicit VR (or UN) values that start with an item tag are
+     * sequences to GDCM: walk them too */
+    int looks_sq = (vr == NULL || (vr[0] == 'U' && vr[1] == 'N')) && len >= 8 &&
+                   rd16(w, *pos) == 0xfffe && rd16(w, *pos + 2) == 0xe000;
+    if ((vr != NULL && vr[0] == 'S' && vr[1] == 'Q') || looks_sq) {
       size_t sq_end = *pos + len;
-      if (walk_items(w, pos, sq_end, 0, depth + 1, 0) != 0) {
+      int saved = w->explicit_vr;
+      if (looks_sq) {
+        w->explicit_vr = 0;
+      }
+      int bad = walk_items(w, pos, sq_end, 0, depth + 1, 0);
+      w->explicit_vr = saved;
+      if (bad != 0) {
         return -1;
       }
       *pos = sq_end;

@@ -18,6 +18,9 @@
 #include <gdcmWriter.h>
 
 #include <cerrno>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -199,6 +202,43 @@ bool value_text(const cdg_file *f, const gdcm::DataElement &de, std::string &out
     out += one;
   }
   return true;
+}
+
+// GDCM's codecs (RLE, JPEG, JPEG-LS, JPEG 2000) assert() on some corrupt
+// streams, and Debian builds GDCM with assertions on: an abort no exception
+// handler can catch. So compressed pixel data is decoded in a forked child
+// that writes into shared memory; if the child dies, the decode failed.
+// Uncompressed data (the common case for big volumes) is decoded in place.
+bool decode_isolated(const gdcm::Image &img, void *out, size_t len) {
+  void *shm = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  if (shm == MAP_FAILED) {
+    return false;
+  }
+  pid_t pid = fork();
+  if (pid < 0) {
+    munmap(shm, len);
+    return false;
+  }
+  if (pid == 0) {
+    bool ok = false;
+    try {
+      ok = img.GetBuffer(static_cast<char *>(shm));
+    } catch (...) {
+      ok = false;
+    }
+    _exit(ok ? 0 : 3);
+  }
+  int status = 0;
+  pid_t got;
+  do {
+    got = waitpid(pid, &status, 0);
+  } while (got < 0 && errno == EINTR);
+  bool ok = got == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
+  if (ok) {
+    std::memcpy(out, shm, len);
+  }
+  munmap(shm, len);
+  return ok;
 }
 
 // ---- builder tree ----------------------------------------------------------
@@ -544,7 +584,9 @@ int cdg_decode(const cdg_file *f, uint64_t max_bytes, cdg_pixels *px, char *err,
       set_err(err, errlen, "out of memory for the pixel data");
       return -1;
     }
-    if (!img.GetBuffer(static_cast<char *>(data))) {
+    bool decoded = ts.IsEncapsulated() ? decode_isolated(img, data, static_cast<size_t>(len))
+                                       : img.GetBuffer(static_cast<char *>(data));
+    if (!decoded) {
       std::free(data);
       set_err(err, errlen, "pixel data cannot be decoded (corrupt, truncated or unsupported)");
       return -1;
