@@ -241,6 +241,66 @@ bool decode_isolated(const gdcm::Image &img, void *out, size_t len) {
   return ok;
 }
 
+// Walk every sequence (GDCM parses implicit-VR and UN sequences lazily).
+void touch_sequences(const gdcm::DataSet &ds, int depth) {
+  if (depth > 40) {
+    return;
+  }
+  for (gdcm::DataSet::ConstIterator it = ds.Begin(); it != ds.End(); ++it) {
+    const gdcm::DataElement &de = *it;
+    if (de.GetTag() == gdcm::Tag(0x7fe0, 0x0010)) {
+      continue;
+    }
+    if (de.GetVR() != gdcm::VR::SQ && de.GetVR() != gdcm::VR::UN &&
+        de.GetVR() != gdcm::VR::INVALID) {
+      continue;
+    }
+    gdcm::SmartPointer<gdcm::SequenceOfItems> sq = de.GetValueAsSQ();
+    if (!sq) {
+      continue;
+    }
+    for (size_t i = 1; i <= sq->GetNumberOfItems(); i++) {
+      touch_sequences(sq->GetItem(i).GetNestedDataSet(), depth + 1);
+    }
+  }
+}
+
+// Parse the file once in a forked child first: GDCM's parser asserts on
+// some malformed input that the structural pre-check (dicom_check.c) does
+// not foresee. 0: parses, 1: GDCM refuses it, 2: the parser crashed.
+int parse_isolated(const char *path) {
+  pid_t pid = fork();
+  if (pid < 0) {
+    return 0; /* no isolation possible: rely on the pre-check */
+  }
+  if (pid == 0) {
+    int code = 1;
+    try {
+      gdcm::Reader r;
+      r.SetFileName(path);
+      if (r.Read()) {
+        touch_sequences(r.GetFile().GetDataSet(), 0);
+        code = 0;
+      }
+    } catch (...) {
+      code = 1;
+    }
+    _exit(code);
+  }
+  int status = 0;
+  pid_t got;
+  do {
+    got = waitpid(pid, &status, 0);
+  } while (got < 0 && errno == EINTR);
+  if (got != pid) {
+    return 0;
+  }
+  if (WIFEXITED(status)) {
+    return WEXITSTATUS(status) == 0 ? 0 : 1;
+  }
+  return 2;
+}
+
 // ---- builder tree ----------------------------------------------------------
 struct Tree;
 struct Node {
@@ -402,6 +462,15 @@ void cdg_quiet(void) {
 cdg_file *cdg_open(const char *path, char *err, size_t errlen) {
   try {
     cdg_quiet();
+    int probe = parse_isolated(path);
+    if (probe == 2) {
+      set_err(err, errlen, "the DICOM parser fails on this malformed file");
+      return nullptr;
+    }
+    if (probe == 1) {
+      set_err(err, errlen, "not a DICOM file, or its data set is corrupt or truncated");
+      return nullptr;
+    }
     cdg_file *f = new cdg_file;
     f->reader.SetFileName(path);
     if (!f->reader.Read()) {
