@@ -88,6 +88,10 @@ static int walk_items(walker *w, size_t *pos, size_t end, int undefined, int dep
       return -1;
     }
     if (e == 0xe0dd) {
+      if (len != 0) {
+        w->why = "sequence delimiter with a non-zero length";
+        return -1;
+      }
       if (!undefined) {
         w->why = "sequence delimiter in a sequence of defined length";
         return -1;
