@@ -459,10 +459,10 @@ void cdg_quiet(void) {
   gdcm::Trace::SetError(false);
 }
 
-cdg_file *cdg_open(const char *path, char *err, size_t errlen) {
+static cdg_file *open_impl(const char *path, int isolate, char *err, size_t errlen) {
   try {
     cdg_quiet();
-    int probe = parse_isolated(path);
+    int probe = isolate ? parse_isolated(path) : 0;
     if (probe == 2) {
       set_err(err, errlen, "the DICOM parser fails on this malformed file");
       return nullptr;
@@ -487,6 +487,14 @@ cdg_file *cdg_open(const char *path, char *err, size_t errlen) {
     set_err(err, errlen, "DICOM parser failed on malformed data");
   }
   return nullptr;
+}
+
+cdg_file *cdg_open(const char *path, char *err, size_t errlen) {
+  return open_impl(path, 1, err, errlen);
+}
+
+cdg_file *cdg_open_trusted(const char *path, char *err, size_t errlen) {
+  return open_impl(path, 0, err, errlen);
 }
 
 void cdg_close(cdg_file *f) { delete f; }

@@ -968,9 +968,12 @@ static carm_status read_series(carm_volume **out, carm_dicom_meta *meta, const f
   int64_t npix = dims[0] * dims[1];
   for (int64_t z = 0; z < n; z++) {
     const slice_info *si = &s[pos[z].index];
-    cdg_file *f = NULL;
-    st = open_dicom(&f, si->path);
-    if (st == CARM_OK) {
+    /* checked by read_slice_info a moment ago: no second pre-check */
+    char err[256] = "";
+    cdg_file *f = cdg_open_trusted(si->path, err, sizeof err);
+    if (f == NULL) {
+      st = carm_error(CARM_ERR_FORMAT, "%s: %s", si->path, err);
+    } else {
       st = decode(f, si->path, si->ts, &px);
       cdg_close(f);
     }
@@ -1111,8 +1114,10 @@ carm_status carm_dicom_read_xa(carm_volume **projections, carm_geometry **geomet
   if (st != CARM_OK) {
     return st;
   }
-  st = open_dicom(&f, path);
-  if (st != CARM_OK) {
+  char err[256] = "";
+  f = cdg_open_trusted(path, err, sizeof err); /* read_image checked it */
+  if (f == NULL) {
+    st = carm_error(CARM_ERR_FORMAT, "%s: %s", path, err);
     goto cleanup;
   }
   int64_t nf = vol->dims[2];
