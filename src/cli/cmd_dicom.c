@@ -4,6 +4,7 @@
 #include "carm/dicom.h"
 #include "cli/cli.h"
 
+#include <cairo.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +19,7 @@ const char carm_cmd_dicom_usage[] =
     "                         [--calibration M.txt] [--require-geometry]\n"
     "       carm dicom export VOL.mha -o OUT [--enhanced | --seg] [--like SRC]\n"
     "                         [--deidentify] [--description TEXT]\n"
+    "       carm dicom export PICTURE.png -o PIC.dcm [--like SRC] [--deidentify]\n"
     "\n"
     "info     header summary of each file (a folder: the series it holds) and\n"
     "         the grid it reads into\n"
@@ -35,7 +37,8 @@ const char carm_cmd_dicom_usage[] =
     "         map as one binary DICOM SEG file OUT (--seg). --like SRC carries\n"
     "         patient and study (and the frame of reference) from the DICOM\n"
     "         file or folder SRC; --deidentify applies the basic profile\n"
-    "         (docs/dicom.md)\n"
+    "         (docs/dicom.md). A .png input is written as an RGB Secondary\n"
+    "         Capture picture (for reports and renderings)\n"
     "\n"
     "example:\n"
     "  carm dicom info ct_series/\n"
@@ -201,6 +204,49 @@ static int cmd_import(int argc, char **argv) {
   return CLI_OK;
 }
 
+/* A PNG (read with cairo) → RGB bytes → Secondary Capture. */
+static int export_picture(const char *in, const char *out, const carm_dicom_write_opts *o) {
+  cairo_surface_t *s = cairo_image_surface_create_from_png(in);
+  if (cairo_surface_status(s) != CAIRO_STATUS_SUCCESS) {
+    int rc = cli_fail(CLI_FAIL, cmd, "%s: cannot read the PNG (%s)", in,
+                      cairo_status_to_string(cairo_surface_status(s)));
+    cairo_surface_destroy(s);
+    return rc;
+  }
+  cairo_surface_flush(s);
+  int w = cairo_image_surface_get_width(s);
+  int h = cairo_image_surface_get_height(s);
+  int stride = cairo_image_surface_get_stride(s);
+  cairo_format_t fmt = cairo_image_surface_get_format(s);
+  const unsigned char *src = cairo_image_surface_get_data(s);
+  uint8_t *rgb = malloc((size_t)w * (size_t)h * 3);
+  if (rgb == NULL || src == NULL || (fmt != CAIRO_FORMAT_ARGB32 && fmt != CAIRO_FORMAT_RGB24)) {
+    free(rgb);
+    cairo_surface_destroy(s);
+    return cli_fail(CLI_FAIL, cmd, "%s: unsupported PNG layout", in);
+  }
+  for (int y = 0; y < h; y++) {
+    const uint32_t *row = (const uint32_t *)(const void *)(src + (size_t)y * (size_t)stride);
+    for (int x = 0; x < w; x++) {
+      uint32_t p = row[x];
+      /* premultiplied ARGB: composite over black, as a viewer shows it */
+      uint8_t *d = rgb + ((size_t)y * (size_t)w + (size_t)x) * 3;
+      d[0] = (uint8_t)((p >> 16) & 0xff);
+      d[1] = (uint8_t)((p >> 8) & 0xff);
+      d[2] = (uint8_t)(p & 0xff);
+    }
+  }
+  cairo_surface_destroy(s);
+  carm_status st = carm_dicom_write_sc(rgb, w, h, out, o);
+  free(rgb);
+  if (st != CARM_OK) {
+    return cli_status(cmd, out, st);
+  }
+  fprintf(stderr, "carm dicom: picture %d x %d -> %s (Secondary Capture)%s\n", w, h, out,
+          o->deidentify ? " (de-identified)" : "");
+  return CLI_OK;
+}
+
 static int cmd_export(int argc, char **argv) {
   const char *in = NULL;
   const char *out = NULL;
@@ -234,6 +280,12 @@ static int cmd_export(int argc, char **argv) {
   }
   if (enhanced && seg) {
     return cli_fail(CLI_USAGE, cmd, "export: --enhanced and --seg exclude each other");
+  }
+  if (cli_has_suffix(in, ".png")) {
+    if (enhanced || seg) {
+      return cli_fail(CLI_USAGE, cmd, "export: a picture is written as Secondary Capture only");
+    }
+    return export_picture(in, out, &o);
   }
   carm_volume *vol = NULL;
   carm_status st = carm_image_read(&vol, NULL, in);

@@ -61,6 +61,29 @@ expect_rc 1 "$CARM" dicom export "$T/enh.mha" -o "$T/s.dcm" --seg  # HU values a
 expect_rc 1 "$CARM" dicom export "$T/missing.mha" -o "$T/m"
 ls "$T" | grep -q "tmp" && bad "temporary files left: $(ls "$T")"
 
+# a PNG picture as Secondary Capture
+PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
+"$PY" - "$T/pic.png" <<'PYEOF'
+import struct, sys, zlib
+w, h = 5, 3
+raw = b"".join(b"\x00" + bytes((7 * (y * w * 3 + i)) % 256 for i in range(w * 3)) for y in range(h))
+def chunk(t, d):
+    return struct.pack(">I", len(d)) + t + d + struct.pack(">I", zlib.crc32(t + d) & 0xffffffff)
+open(sys.argv[1], "wb").write(b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0))
+                             + chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b""))
+PYEOF
+expect_rc 0 "$CARM" dicom export "$T/pic.png" -o "$T/pic.dcm" --like "$SEEDS/ct_explicit.dcm"
+expect_rc 0 "$CARM" dicom info "$T/pic.dcm"
+grep -q "grid: 5 x 3 x 1" "$T/out" || bad "picture grid: $(cat "$T/out")"
+grep -q "patient: Seed^Test" "$T/out" || bad "picture carries the patient"
+if command -v dciodvfy >/dev/null; then
+  [ "$(dciodvfy "$T/pic.dcm" 2>&1 | grep -c '^Error')" -eq 0 ] || bad "dciodvfy picture"
+fi
+printf 'not a png' >"$T/bad.png"
+expect_rc 1 "$CARM" dicom export "$T/bad.png" -o "$T/badpic.dcm"
+[ -e "$T/badpic.dcm" ] && bad "no output for a bad picture"
+expect_rc 2 "$CARM" dicom export "$T/pic.png" -o "$T/x.dcm" --seg
+
 # the real CT series, when the shared data is there
 SERIES=$DATA/dicom/ct-series-totalseg/original_j2k
 if [ -d "$SERIES" ]; then
