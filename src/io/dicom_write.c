@@ -472,8 +472,12 @@ carm_status carm_dicom_write_ct_series(const carm_volume *vol, const char *dir,
     ctx_free(&c);
     return carm_error(CARM_ERR_NOMEM, "no memory");
   }
-  snprintf(tmp, tl, "%s.tmpXXXXXX", dir);
-  /* strip a trailing slash so the temporary folder is a sibling */
+  /* without trailing slashes, so that the temporary folder is a sibling */
+  size_t dl = strlen(dir);
+  while (dl > 1 && dir[dl - 1] == '/') {
+    dl--;
+  }
+  snprintf(tmp, tl, "%.*s.tmpXXXXXX", (int)dl, dir);
   if (mkdtemp(tmp) == NULL) {
     st = carm_error(CARM_ERR_IO, "cannot create a folder next to %s: %s", dir, strerror(errno));
     free(tmp);

@@ -54,6 +54,8 @@ expect_rc 0 "$CARM" dicom export "$T/enh.mha" -o "$T/anon" --like "$SEEDS/ct_exp
 expect_rc 0 "$CARM" dicom info "$T/anon"
 grep -q "Seed" "$T/out" && bad "de-identified export still names the patient"
 expect_rc 1 "$CARM" dicom export "$T/enh.mha" -o "$T/series"     # not empty
+expect_rc 0 "$CARM" dicom export "$T/enh.mha" -o "$T/slash/" # a trailing slash
+[ "$(ls "$T/slash" | wc -l)" -eq 2 ] || bad "series written into slash/"
 expect_rc 0 "$CARM" dicom export "$T/enh.mha" -o "$T/enh.dcm" --enhanced
 expect_rc 2 "$CARM" dicom export "$T/enh.mha" -o "$T/x.dcm" --enhanced --seg
 expect_rc 1 "$CARM" dicom export "$T/enh.mha" -o "$T/s.dcm" --seg  # HU values are no labels
