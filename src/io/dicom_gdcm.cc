@@ -652,11 +652,15 @@ int cdg_decode(const cdg_file *f, uint64_t max_bytes, cdg_pixels *px, char *err,
     }
     img.SetTransferSyntax(ts);
     img.SetDataElement(pde);
-    if (img.GetBufferLength() != len) {
+    uint64_t glen = img.GetBufferLength();
+    if (px->bits_allocated == 1 && glen >= (len > 8 ? len - 8 : 0) &&
+        glen <= len + 8 * px->frames) {
+      len = glen > len ? glen : len; /* 1-bit frames: GDCM rounds per frame */
+    } else if (glen != len) {
       set_err(err, errlen, "image size is inconsistent with its header");
       return -1;
     }
-    data = std::malloc(static_cast<size_t>(len));
+    data = std::calloc(1, static_cast<size_t>(len));
     if (data == nullptr) {
       set_err(err, errlen, "out of memory for the pixel data");
       return -1;
