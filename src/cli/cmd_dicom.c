@@ -5,6 +5,7 @@
 #include "cli/cli.h"
 
 #include <cairo.h>
+#include <dirent.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,17 +16,18 @@ const char carm_cmd_dicom_summary[] = "DICOM in and out: info, import series/XA 
 
 const char carm_cmd_dicom_usage[] =
     "usage: carm dicom info PATH...\n"
-    "       carm dicom import DIR|FILES... -o OUT.mha [--geometry G.xml]\n"
-    "                         [--calibration M.txt] [--require-geometry]\n"
+    "       carm dicom import DIR|FILES... -o OUT.mha [--series UID]\n"
+    "                         [--geometry G.xml] [--calibration M.txt] [--require-geometry]\n"
     "       carm dicom export VOL.mha -o OUT [--enhanced | --seg] [--like SRC]\n"
     "                         [--deidentify] [--description TEXT]\n"
     "       carm dicom export PICTURE.png -o PIC.dcm [--like SRC] [--deidentify]\n"
     "\n"
     "info     header summary of each file (a folder: the series it holds) and\n"
-    "         the grid it reads into\n"
+    "         the grid it reads into; a folder with several series lists them\n"
     "import   a CT/MR series (folder or files; one series only: mixed series\n"
-    "         are refused), an Enhanced multi-frame object, or an X-ray\n"
-    "         angiography run (one XA/RF multi-frame file) into an image file.\n"
+    "         are refused, --series UID picks one), an Enhanced multi-frame\n"
+    "         object, or an X-ray angiography run (one XA/RF multi-frame\n"
+    "         file) into an image file.\n"
     "         For an XA run OUT is the projection stack and --geometry writes\n"
     "         its nominal geometry (RTK XML) from the positioner angles, SID,\n"
     "         SDD and imager pixel spacing; --calibration M.txt (12 numbers\n"
@@ -70,6 +72,69 @@ static int is_dir(const char *p) {
   return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
+typedef struct series_group {
+  char uid[65];
+  char modality[17];
+  char description[65];
+  int64_t files;
+} series_group;
+
+/* The DICOM files of a folder grouped by Series Instance UID (regular files
+ * only; non-DICOM files skipped). `want` non-NULL: also collect the paths of
+ * that series into *paths (malloc'ed, caller frees). Returns the number of
+ * groups (at most max_groups), -1 when the folder cannot be read. */
+static int scan_folder(const char *dir, series_group *groups, int max_groups, const char *want,
+                       char ***paths, size_t *n_paths) {
+  DIR *d = opendir(dir);
+  if (d == NULL) {
+    return -1;
+  }
+  int n = 0;
+  struct dirent *e;
+  while ((e = readdir(d)) != NULL) {
+    if (e->d_name[0] == '.') {
+      continue;
+    }
+    size_t len = strlen(dir) + strlen(e->d_name) + 2;
+    char *p = malloc(len);
+    if (p == NULL) {
+      break;
+    }
+    snprintf(p, len, "%s/%s", dir, e->d_name);
+    struct stat sb;
+    carm_dicom_meta m;
+    if (stat(p, &sb) != 0 || !S_ISREG(sb.st_mode) || carm_dicom_read_meta(&m, p) != CARM_OK) {
+      free(p);
+      continue;
+    }
+    int g = 0;
+    while (g < n && strcmp(groups[g].uid, m.series_instance_uid) != 0) {
+      g++;
+    }
+    if (g == n && n < max_groups) {
+      memset(&groups[n], 0, sizeof groups[n]);
+      snprintf(groups[n].uid, sizeof groups[n].uid, "%s", m.series_instance_uid);
+      snprintf(groups[n].modality, sizeof groups[n].modality, "%s", m.modality);
+      snprintf(groups[n].description, sizeof groups[n].description, "%s", m.series_description);
+      n++;
+    }
+    if (g < n) {
+      groups[g].files++;
+    }
+    if (want != NULL && strcmp(m.series_instance_uid, want) == 0) {
+      char **np = realloc(*paths, (*n_paths + 1) * sizeof *np);
+      if (np != NULL) {
+        *paths = np;
+        np[(*n_paths)++] = p;
+        p = NULL;
+      }
+    }
+    free(p);
+  }
+  closedir(d);
+  return n;
+}
+
 static int cmd_info(int argc, char **argv) {
   if (argc < 1) {
     return cli_fail(CLI_USAGE, cmd, "info: give a DICOM file or folder");
@@ -83,6 +148,16 @@ static int cmd_info(int argc, char **argv) {
     carm_status st;
     printf("%s\n", path);
     if (is_dir(path)) {
+      series_group groups[64];
+      int ng = scan_folder(path, groups, 64, NULL, NULL, NULL);
+      for (int g = 0; g < ng && ng > 1; g++) {
+        printf("  series %s: %lld file(s), %s %s\n", groups[g].uid, (long long)groups[g].files,
+               groups[g].modality, groups[g].description);
+      }
+      if (ng > 1) {
+        printf("  several series: import one with --series UID\n");
+        continue;
+      }
       const char *one[1] = {path};
       st = carm_dicom_read_volume(&vol, &m, one, 1);
     } else {
@@ -133,6 +208,7 @@ static int cmd_info(int argc, char **argv) {
 static int cmd_import(int argc, char **argv) {
   const char *out = NULL;
   const char *geometry = NULL;
+  const char *series = NULL;
   carm_dicom_xa_opts xo = CARM_DICOM_XA_INIT;
   const char **inputs = calloc((size_t)argc + 1, sizeof *inputs);
   size_t n_in = 0;
@@ -149,6 +225,8 @@ static int cmd_import(int argc, char **argv) {
       xo.calibration_path = argv[++i];
     } else if (strcmp(a, "--require-geometry") == 0) {
       xo.require_geometry = 1;
+    } else if (strcmp(a, "--series") == 0 && i + 1 < argc) {
+      series = argv[++i];
     } else if (a[0] == '-' && a[1] != '\0') {
       free(inputs);
       return cli_fail(CLI_USAGE, cmd, "import: unknown or incomplete option %s", a);
@@ -159,6 +237,43 @@ static int cmd_import(int argc, char **argv) {
   if (n_in == 0 || out == NULL) {
     free(inputs);
     return cli_fail(CLI_USAGE, cmd, "import: give DICOM input(s) and -o OUT.mha");
+  }
+  char **picked = NULL;
+  size_t n_picked = 0;
+  if (series != NULL) {
+    /* the files of that series among the inputs (folders scanned) */
+    for (size_t i = 0; i < n_in; i++) {
+      if (is_dir(inputs[i])) {
+        series_group groups[64];
+        scan_folder(inputs[i], groups, 64, series, &picked, &n_picked);
+      } else {
+        carm_dicom_meta mm;
+        if (carm_dicom_read_meta(&mm, inputs[i]) == CARM_OK &&
+            strcmp(mm.series_instance_uid, series) == 0) {
+          char **np = realloc(picked, (n_picked + 1) * sizeof *np);
+          size_t len = strlen(inputs[i]) + 1;
+          char *copy = malloc(len);
+          if (np != NULL) {
+            picked = np;
+          }
+          if (np != NULL && copy != NULL) {
+            memcpy(copy, inputs[i], len);
+            picked[n_picked++] = copy;
+          } else {
+            free(copy);
+          }
+        }
+      }
+    }
+    if (n_picked == 0) {
+      free(inputs);
+      free(picked);
+      return cli_fail(CLI_FAIL, cmd, "import: no file of series %s among the inputs", series);
+    }
+    for (size_t i = 0; i < n_picked; i++) {
+      inputs[i] = picked[i];
+    }
+    n_in = n_picked;
   }
   carm_volume *vol = NULL;
   carm_geometry *geo = NULL;
@@ -174,6 +289,10 @@ static int cmd_import(int argc, char **argv) {
             : carm_dicom_read_volume(&vol, &m, inputs, n_in);
   }
   free(inputs);
+  for (size_t i = 0; i < n_picked; i++) {
+    free(picked[i]);
+  }
+  free(picked);
   if (st != CARM_OK) {
     return cli_status(cmd, "import", st);
   }

@@ -63,6 +63,19 @@ expect_rc 1 "$CARM" dicom export "$T/enh.mha" -o "$T/s.dcm" --seg  # HU values a
 expect_rc 1 "$CARM" dicom export "$T/missing.mha" -o "$T/m"
 ls "$T" | grep -q "tmp" && bad "temporary files left: $(ls "$T")"
 
+# a folder with two series: info lists them, import refuses, --series picks
+mkdir -p "$T/two"
+cp "$T/series/"*.dcm "$T/two/"
+cp "$SEEDS/ct_explicit.dcm" "$T/two/"
+expect_rc 0 "$CARM" dicom info "$T/two"
+grep -q "1.2.826.0.1.3680043.10.1234.200.1: 1 file(s)" "$T/out" || bad "series listed: $(cat "$T/out")"
+expect_rc 1 "$CARM" dicom import "$T/two" -o "$T/two.mha"
+grep -q "mixed series" "$T/err" || bad "mixed series: $(cat "$T/err")"
+expect_rc 0 "$CARM" dicom import "$T/two" -o "$T/one.mha" --series 1.2.826.0.1.3680043.10.1234.200.1
+grep -q "8 x 8 x 1" "$T/err" || bad "picked series: $(cat "$T/err")"
+expect_rc 1 "$CARM" dicom import "$T/two" -o "$T/none.mha" --series 1.2.3.4
+[ -e "$T/none.mha" ] && bad "no output for an absent series"
+
 # a PNG picture as Secondary Capture
 PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
 "$PY" - "$T/pic.png" <<'PYEOF'
