@@ -61,8 +61,9 @@ carm_status carm_dicom_read_meta(carm_dicom_meta *meta, const char *path);
  * Read a CT/MR image series into a volume (HU for CT).
  *
  * `paths` names `n_paths` files or folders (a folder contributes its regular
- * files, non-recursively; files in a folder that are not DICOM images, like
- * DICOMDIR, are skipped; a named file must be a DICOM image).
+ * files, non-recursively; files in a folder that are not DICOM, DICOMDIR
+ * and DICOM objects without pixel data are skipped, but a broken DICOM file
+ * fails the read; a named file must be a DICOM image).
  * - One object with several frames (Enhanced CT/MR with per-frame functional
  *   groups, or any multi-frame image): its frames become the slices.
  * - Several single-frame objects: they must share Series Instance UID,

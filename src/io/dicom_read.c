@@ -811,6 +811,18 @@ static carm_status list_dir(file_list *l, const char *dir) {
   return st;
 }
 
+/* Whether the file starts like a Part 10 DICOM file (128 bytes, "DICM"). */
+static int has_dicm_prefix(const char *path) {
+  FILE *fp = fopen(path, "rb");
+  if (fp == NULL) {
+    return 0;
+  }
+  unsigned char b[132];
+  size_t n = fread(b, 1, sizeof b, fp);
+  fclose(fp);
+  return n == sizeof b && memcmp(b + 128, "DICM", 4) == 0;
+}
+
 typedef struct slice_info {
   const char *path;
   char series[65];
@@ -830,8 +842,8 @@ static carm_status read_slice_info(const char *path, int from_dir, slice_info *s
   cdg_file *f = NULL;
   carm_status st = open_dicom(&f, path);
   if (st != CARM_OK) {
-    if (from_dir) {
-      *skip = 1; /* not DICOM, or broken: a folder may hold other files */
+    if (from_dir && !has_dicm_prefix(path)) {
+      *skip = 1; /* a folder may hold other files; a broken DICOM file is an error */
       carm_error_clear();
       return CARM_OK;
     }

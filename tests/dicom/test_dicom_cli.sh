@@ -76,6 +76,16 @@ grep -q "8 x 8 x 1" "$T/err" || bad "picked series: $(cat "$T/err")"
 expect_rc 1 "$CARM" dicom import "$T/two" -o "$T/none.mha" --series 1.2.3.4
 [ -e "$T/none.mha" ] && bad "no output for an absent series"
 
+# a folder with a stray text file reads; a truncated slice in it fails the read
+mkdir -p "$T/stray"
+cp "$T/series/"*.dcm "$T/stray/"
+echo "notes" >"$T/stray/README.txt"
+expect_rc 0 "$CARM" dicom import "$T/stray" -o "$T/stray.mha"
+f=$(ls "$T/stray/"*.dcm | head -1)
+head -c 700 "$f" >"$f.part" && mv "$f.part" "$f"
+expect_rc 1 "$CARM" dicom import "$T/stray" -o "$T/stray2.mha"
+grep -q "truncated\|past the end" "$T/err" || bad "broken slice named: $(cat "$T/err")"
+
 # a PNG picture as Secondary Capture
 PY=/usr/bin/python3; [ -x "$PY" ] || PY=python3
 "$PY" - "$T/pic.png" <<'PYEOF'
