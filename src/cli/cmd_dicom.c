@@ -21,6 +21,7 @@ const char carm_cmd_dicom_usage[] =
     "       carm dicom export VOL.mha -o OUT [--enhanced | --seg] [--like SRC]\n"
     "                         [--deidentify] [--description TEXT]\n"
     "       carm dicom export PICTURE.png -o PIC.dcm [--like SRC] [--deidentify]\n"
+    "       carm dicom export PROJ.mha --xa G.xml -o RUN.dcm [--like SRC] [--deidentify]\n"
     "\n"
     "info     header summary of each file (a folder: the series it holds) and\n"
     "         the grid it reads into; a folder with several series lists them\n"
@@ -40,7 +41,9 @@ const char carm_cmd_dicom_usage[] =
     "         patient and study (and the frame of reference) from the DICOM\n"
     "         file or folder SRC; --deidentify applies the basic profile\n"
     "         (docs/dicom.md). A .png input is written as an RGB Secondary\n"
-    "         Capture picture (for reports and renderings)\n"
+    "         Capture picture (for reports and renderings). --xa G.xml writes a\n"
+    "         projection stack and its RTK geometry (patient position HFS,\n"
+    "         nominal views) as an XA multi-frame run with positioner angles\n"
     "\n"
     "example:\n"
     "  carm dicom info ct_series/\n"
@@ -371,6 +374,7 @@ static int cmd_export(int argc, char **argv) {
   const char *out = NULL;
   int enhanced = 0;
   int seg = 0;
+  const char *xa_geometry = NULL;
   carm_dicom_write_opts o = CARM_DICOM_WRITE_INIT;
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
@@ -380,6 +384,8 @@ static int cmd_export(int argc, char **argv) {
       o.like = argv[++i];
     } else if (strcmp(a, "--description") == 0 && i + 1 < argc) {
       o.series_description = argv[++i];
+    } else if (strcmp(a, "--xa") == 0 && i + 1 < argc) {
+      xa_geometry = argv[++i];
     } else if (strcmp(a, "--enhanced") == 0) {
       enhanced = 1;
     } else if (strcmp(a, "--seg") == 0) {
@@ -397,8 +403,8 @@ static int cmd_export(int argc, char **argv) {
   if (in == NULL || out == NULL) {
     return cli_fail(CLI_USAGE, cmd, "export: give VOL.mha and -o OUT");
   }
-  if (enhanced && seg) {
-    return cli_fail(CLI_USAGE, cmd, "export: --enhanced and --seg exclude each other");
+  if (enhanced + seg + (xa_geometry != NULL) > 1) {
+    return cli_fail(CLI_USAGE, cmd, "export: --enhanced, --seg and --xa exclude each other");
   }
   if (cli_has_suffix(in, ".png")) {
     if (enhanced || seg) {
@@ -411,7 +417,16 @@ static int cmd_export(int argc, char **argv) {
   if (st != CARM_OK) {
     return cli_status(cmd, in, st);
   }
-  if (seg) {
+  if (xa_geometry != NULL) {
+    carm_geometry *geo = NULL;
+    st = carm_geometry_read_rtk(&geo, xa_geometry);
+    if (st != CARM_OK) {
+      carm_volume_destroy(vol);
+      return cli_status(cmd, xa_geometry, st);
+    }
+    st = carm_dicom_write_xa(vol, geo, out, &o);
+    carm_geometry_destroy(geo);
+  } else if (seg) {
     st = carm_dicom_write_seg(vol, out, &o);
   } else if (enhanced) {
     st = carm_dicom_write_enhanced_ct(vol, out, &o);

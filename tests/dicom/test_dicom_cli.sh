@@ -42,6 +42,14 @@ expect_rc 0 "$CARM" dicom import "$SEEDS/xa_run.dcm" -o "$T/xa2.mha" --require-g
 expect_rc 1 "$CARM" dicom import "$SEEDS/ct_rows_too_large.dcm" -o "$T/bad.mha"
 [ -e "$T/bad.mha" ] && bad "no output after a failure"
 expect_rc 2 "$CARM" dicom import "$SEEDS/ct_explicit.dcm" -o "$T/ct1.mha" --geometry "$T/g.xml"
+# ... and back out as XA, and in again: the same geometry file
+expect_rc 0 "$CARM" dicom export "$T/xa.mha" --xa "$T/xa.xml" -o "$T/xa_out.dcm"
+expect_rc 0 "$CARM" dicom import "$T/xa_out.dcm" -o "$T/xa3.mha" --geometry "$T/xa3.xml"
+cmp -s "$T/xa.xml" "$T/xa3.xml" || bad "XA geometry round trip: $(diff "$T/xa.xml" "$T/xa3.xml" | head -5)"
+if command -v dciodvfy >/dev/null; then
+  [ "$(dciodvfy "$T/xa_out.dcm" 2>&1 | grep -c '^Error')" -eq 0 ] || bad "dciodvfy XA"
+fi
+expect_rc 2 "$CARM" dicom export "$T/xa.mha" --xa "$T/xa.xml" --seg -o "$T/x.dcm"
 
 # export a small volume: series, enhanced, seg; refusals
 expect_rc 0 "$CARM" dicom import "$SEEDS/enhanced_ct.dcm" -o "$T/enh.mha"
