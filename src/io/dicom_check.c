@@ -29,7 +29,8 @@ typedef struct walker {
 
 static uint16_t rd16(const walker *w, size_t at) {
   const unsigned char *b = w->p + at;
-  return w->big_endian ? (uint16_t)((b[0] << 8) | b[1]) : (uint16_t)(b[0] | (b[1] << 8));
+  unsigned v = w->big_endian ? ((unsigned)b[0] << 8) | b[1] : b[0] | ((unsigned)b[1] << 8);
+  return (uint16_t)v;
 }
 
 static uint32_t rd32(const walker *w, size_t at) {
