@@ -7,9 +7,11 @@
 #include "carm/io.h"
 #include "carm/project.h"
 #include "carm/phantom.h"
+#include "carm/recon.h"
 #include "carm/render.h"
 #include "carm/server.h"
 #include "carm/plan.h"
 #include "carm/clinical.h"
 #include "carm/board.h"
+#include "carm/seg.h"
 #endif
