@@ -438,9 +438,10 @@ static int cmd_export(int argc, char **argv) {
     return cli_status(cmd, out, st);
   }
   fprintf(stderr, "carm dicom: %s %lld x %lld x %lld -> %s%s\n",
-          seg        ? "SEG"
-          : enhanced ? "Enhanced CT"
-                     : "CT series",
+          xa_geometry ? "XA run"
+          : seg       ? "SEG"
+          : enhanced  ? "Enhanced CT"
+                      : "CT series",
           (long long)vol->dims[0], (long long)vol->dims[1], (long long)vol->dims[2], out,
           o.deidentify ? " (de-identified)" : "");
   carm_volume_destroy(vol);

@@ -68,7 +68,7 @@ carm_status carm_dicom_new_uid(char buf[65]) {
 typedef struct wctx {
   cdg_builder *b;
   int bad; /* a setter failed (a bug: bad tag or value) */
-  char bad_path[64];
+  char bad_path[200];
   carm_dicom_meta src; /* carried patient/study (zeroed when none) */
   int have_src;
   int deid;
@@ -95,7 +95,14 @@ setf(wctx *c, const char *path, const char *fmt, ...) {
   }
 }
 
-static void sets(wctx *c, const char *path, const char *value) { setf(c, path, "%s", value); }
+/* Long values (a per-frame list of a long run) must not pass through
+ * setf's fixed buffer. */
+static void sets(wctx *c, const char *path, const char *value) {
+  if (cdg_set(c->b, path, value) != 0 && !c->bad) {
+    c->bad = 1;
+    snprintf(c->bad_path, sizeof c->bad_path, "%s", path);
+  }
+}
 
 static void set_code(wctx *c, const char *seq_item, const char *value, const char *scheme,
                      const char *meaning) {

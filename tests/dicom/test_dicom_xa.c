@@ -140,7 +140,7 @@ static double wrap_diff(double a, double b) {
 }
 
 static void test_round_trip(void) {
-  const int64_t n = 60;
+  const int64_t n = 200; /* long enough that the per-frame lists exceed 1 KiB */
   carm_geometry *g = make_run(n);
   int64_t dims[3] = {40, 30, n};
   carm_volume *proj = NULL;
