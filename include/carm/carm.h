@@ -2,6 +2,7 @@
 #ifndef CARM_CARM_H
 #define CARM_CARM_H
 #include "carm/core.h"
+#include "carm/dicom.h"
 #include "carm/geometry.h"
 #include "carm/io.h"
 #include "carm/project.h"
