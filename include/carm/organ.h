@@ -49,6 +49,8 @@ typedef struct carm_organ_liver_opts {
   double smooth_sigma_mm;                   /**< Gaussian before growing (default 2) */
   double window_sd;                         /**< half window in robust SDs (default 3.5) */
   double min_window_hu;                     /**< smallest half window (default 12 HU) */
+  double max_window_hu;                     /**< largest half window (default 25 HU): a seed
+                                                 near vessels must not open the window */
   double open_radius_mm;                    /**< cuts leaks into neighbours (default 9) */
   double close_radius_mm;                   /**< closes vessel notches (default 6) */
   carm_progress progress;                   /**< optional */
@@ -57,7 +59,7 @@ typedef struct carm_organ_liver_opts {
 #define CARM_ORGAN_LIVER_OPTS_INIT                                                                 \
   {                                                                                                \
     1, CARM_ORGAN_UNITS_AUTO, 0.0, {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}}, 0, {{0}}, 2.0, 3.5, 12.0,    \
-        9.0, 6.0, {                                                                                \
+        25.0, 9.0, 6.0, {                                                                          \
       NULL, NULL                                                                                   \
     }                                                                                              \
   }
@@ -78,8 +80,10 @@ typedef struct carm_organ_liver_info {
  * 2. the seed: given, or found as the deepest point of the largest soft
  *    tissue component (20..250 HU after an opening of 8 mm) lying on the
  *    patient's right;
- * 3. the parenchyma's median and robust SD in the 10 mm core around the
- *    seed; window median +- max(window_sd x SD, min_window_hu);
+ * 3. the parenchyma's median and robust SD in the 10 mm ball around the
+ *    seeds, refined on the core of a first growth (or, automatic, in the
+ *    core of the chosen region); window median +- window_sd x SD, clamped
+ *    to [min_window_hu, max_window_hu];
  * 4. region growing (6-connected) from the seeds inside the window;
  * 5. opening (open_radius_mm), keeping the component that holds the seed;
  * 6. closing (close_radius_mm), hole filling in 3D and on every axial slice

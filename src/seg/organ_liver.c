@@ -18,6 +18,7 @@ static carm_status check_opts(const carm_organ_liver_opts *o) {
   if (!(o->smooth_sigma_mm >= 0.0 && o->smooth_sigma_mm <= 20.0) ||
       !(o->window_sd > 0.0 && o->window_sd <= 20.0) ||
       !(o->min_window_hu >= 0.0 && o->min_window_hu <= 1000.0) ||
+      !(o->max_window_hu >= o->min_window_hu && o->max_window_hu <= 1000.0) ||
       !(o->open_radius_mm >= 0.0 && o->open_radius_mm <= 50.0) ||
       !(o->close_radius_mm >= 0.0 && o->close_radius_mm <= 50.0)) {
     return carm_error(CARM_ERR_INVALID,
@@ -27,9 +28,11 @@ static carm_status check_opts(const carm_organ_liver_opts *o) {
   return organ_check_rotation(o->lps_from_physical);
 }
 
-/* The automatic seed: deepest voxel of the soft-tissue component with the
- * most voxels on the patient's right of the body's centre. Also returns the
- * median / SD of its core. */
+/* The automatic seed. The liver dominates the patient's right half of the
+ * abdomen: the mode of the smoothed values there (soft-tissue range, 3 HU
+ * bins) is its level. Voxels within 15 HU of the mode, opened by 8 mm, form
+ * candidates; the one with the most voxels on the right wins and its
+ * deepest voxel is the seed. Also returns the median / SD of its core. */
 static carm_status auto_seed(const carm_volume *sm, const double lps_from_phys[3][3],
                              int64_t seed[3], double *median, double *sd) {
   carm_volume *cand = NULL;
@@ -38,65 +41,99 @@ static carm_status auto_seed(const carm_volume *sm, const double lps_from_phys[3
   int64_t nl = 0;
   int64_t *count_right = NULL;
   float *vals = NULL;
+  unsigned char *right = NULL;
+  const int64_t *d = sm->dims;
+  const int64_t n = carm_volume_count(sm);
   carm_status st = organ_like(&cand, sm);
   if (st == CARM_OK) {
     st = organ_like(&lab, sm);
   }
-  if (st == CARM_OK) {
-    st = carm_seg_threshold(cand, sm, 20.0, 250.0);
+  right = malloc((size_t)n);
+  if (st == CARM_OK && right == NULL) {
+    st = carm_error(CARM_ERR_NOMEM, "liver: out of memory");
   }
+  if (st != CARM_OK) {
+    goto cleanup;
+  }
+  /* body centre along the patient's left-right axis (LPS x), then the
+   * right-half mask */
+  double sum_x = 0.0;
+  int64_t n_body = 0;
+  for (int pass = 0; pass < 2; pass++) {
+    double cx = n_body > 0 ? sum_x / (double)n_body : 0.0;
+    for (int64_t k = 0; k < d[2]; k++) {
+      for (int64_t j = 0; j < d[1]; j++) {
+        for (int64_t i = 0; i < d[0]; i++) {
+          int64_t idx = (k * d[1] + j) * d[0] + i;
+          if (sm->data[idx] <= -400.0f) {
+            right[idx] = 0;
+            continue;
+          }
+          double ijk[3] = {(double)i, (double)j, (double)k};
+          double p[3];
+          double q[3];
+          carm_volume_index_to_point(sm, ijk, p);
+          organ_to_lps(lps_from_phys, p, q);
+          if (pass == 0) {
+            sum_x += q[0];
+            n_body++;
+          } else {
+            right[idx] = q[0] < cx; /* LPS: patient right is -x */
+          }
+        }
+      }
+    }
+  }
+  /* mode of the right half's soft tissue */
+  enum { NB = 117 }; /* -50 .. 300 HU in 3 HU bins */
+  double hist[NB] = {0};
+  for (int64_t i = 0; i < n; i++) {
+    double v = sm->data[i];
+    if (right[i] && v >= -50.0 && v < 301.0) {
+      int b = (int)((v + 50.0) / 3.0);
+      hist[b < NB ? b : NB - 1] += 1.0;
+    }
+  }
+  int mode = -1;
+  double best_h = 0.0;
+  for (int b = 0; b < NB; b++) {
+    double h = 2.0 * hist[b] + (b > 0 ? hist[b - 1] : 0.0) + (b + 1 < NB ? hist[b + 1] : 0.0);
+    if (h > best_h) {
+      best_h = h;
+      mode = b;
+    }
+  }
+  if (mode < 0) {
+    st =
+        carm_error(CARM_ERR_NOTFOUND, "liver: no soft tissue on the patient's right (give a seed)");
+    goto cleanup;
+  }
+  double level = -50.0 + 3.0 * (mode + 0.5);
+  st = carm_seg_threshold(cand, sm, level - 15.0, level + 15.0);
   if (st == CARM_OK) {
     st = carm_seg_morph_binary(lab, cand, CARM_SEG_OPEN, 8.0);
   }
   if (st == CARM_OK) {
-    memcpy(cand->data, lab->data, (size_t)carm_volume_count(sm) * sizeof(float));
+    memcpy(cand->data, lab->data, (size_t)n * sizeof(float));
     st = carm_seg_label(lab, &nl, NULL, cand, 6);
   }
   if (st != CARM_OK) {
     goto cleanup;
   }
   if (nl == 0) {
-    st = carm_error(CARM_ERR_NOTFOUND, "liver: no soft-tissue region large enough (give --seed)");
+    st = carm_error(CARM_ERR_NOTFOUND,
+                    "liver: no region near %.0f HU large enough on the right (give a seed)", level);
     goto cleanup;
   }
-  /* body centre along the patient's left-right axis (LPS x) */
-  const int64_t *d = sm->dims;
-  double sum_x = 0.0;
-  int64_t n_body = 0;
-  for (int64_t k = 0; k < d[2]; k++) {
-    for (int64_t j = 0; j < d[1]; j++) {
-      for (int64_t i = 0; i < d[0]; i++) {
-        if (carm_volume_at(sm, i, j, k) > -400.0f) {
-          double ijk[3] = {(double)i, (double)j, (double)k};
-          double p[3];
-          double q[3];
-          carm_volume_index_to_point(sm, ijk, p);
-          organ_to_lps(lps_from_phys, p, q);
-          sum_x += q[0];
-          n_body++;
-        }
-      }
-    }
-  }
-  double cx = n_body > 0 ? sum_x / (double)n_body : 0.0;
   count_right = calloc((size_t)nl + 1, sizeof(int64_t));
   if (count_right == NULL) {
     st = carm_error(CARM_ERR_NOMEM, "liver: out of memory");
     goto cleanup;
   }
-  for (int64_t k = 0; k < d[2]; k++) {
-    for (int64_t j = 0; j < d[1]; j++) {
-      for (int64_t i = 0; i < d[0]; i++) {
-        int64_t l = (int64_t)carm_volume_at(lab, i, j, k);
-        if (l > 0) {
-          double ijk[3] = {(double)i, (double)j, (double)k};
-          double p[3];
-          double q[3];
-          carm_volume_index_to_point(sm, ijk, p);
-          organ_to_lps(lps_from_phys, p, q);
-          count_right[l] += q[0] < cx; /* LPS: patient right is -x */
-        }
-      }
+  for (int64_t i = 0; i < n; i++) {
+    int64_t l = (int64_t)lab->data[i];
+    if (l > 0) {
+      count_right[l] += right[i];
     }
   }
   int64_t best = 1;
@@ -105,7 +142,6 @@ static carm_status auto_seed(const carm_volume *sm, const double lps_from_phys[3
       best = l;
     }
   }
-  int64_t n = carm_volume_count(sm);
   for (int64_t i = 0; i < n; i++) {
     cand->data[i] = lab->data[i] == (float)best ? 1.0f : 0.0f;
   }
@@ -149,6 +185,7 @@ static carm_status auto_seed(const carm_volume *sm, const double lps_from_phys[3
   organ_median_sd(vals, nc, median, sd);
 cleanup:
   free(vals);
+  free(right);
   free(count_right);
   carm_volume_destroy(cand);
   carm_volume_destroy(lab);
@@ -250,21 +287,63 @@ carm_status carm_organ_liver(carm_volume *mask, carm_organ_liver_info *info, con
   if (st != CARM_OK) {
     goto cleanup;
   }
-  double w = fmax(o.window_sd * sd, o.min_window_hu);
-  double lo = med - w;
-  double hi = med + w;
   st = organ_like(&a, vol);
   if (st == CARM_OK) {
     st = organ_like(&b, vol);
   }
+  if (st == CARM_OK && o.n_seeds > 0) {
+    /* a 10 mm ball is a small sample of a heterogeneous organ: grow once
+     * with its window and take the statistics of the grown region's core
+     * (voxels 6 mm or more inside it) */
+    double w0 = fmin(fmax(o.window_sd * sd, o.min_window_hu), o.max_window_hu);
+    st = carm_seg_region_grow(a, sm, (const int64_t(*)[3])seeds, (size_t)n_seeds, med - w0,
+                              med + w0, 6);
+    if (st == CARM_OK) {
+      st = carm_seg_morph_binary(b, a, CARM_SEG_ERODE, 6.0);
+    }
+    int64_t nc = 0;
+    for (int64_t i = 0; st == CARM_OK && i < n; i++) {
+      nc += b->data[i] > 0.5f;
+    }
+    if (st == CARM_OK && nc >= 100) {
+      float *vals = malloc((size_t)nc * sizeof(float));
+      if (vals == NULL) {
+        st = carm_error(CARM_ERR_NOMEM, "liver: out of memory");
+      } else {
+        nc = 0;
+        for (int64_t i = 0; i < n; i++) {
+          if (b->data[i] > 0.5f) {
+            vals[nc++] = sm->data[i];
+          }
+        }
+        organ_median_sd(vals, nc, &med, &sd);
+        free(vals);
+      }
+    }
+    if (st == CARM_OK) {
+      memset(a->data, 0, (size_t)n * sizeof(float));
+    }
+  }
+  if (st != CARM_OK) {
+    goto cleanup;
+  }
+  double w = fmin(fmax(o.window_sd * sd, o.min_window_hu), o.max_window_hu);
+  double lo = med - w;
+  double hi = med + w;
   if (st == CARM_OK) {
     st = carm_seg_region_grow(a, sm, (const int64_t(*)[3])seeds, (size_t)n_seeds, lo, hi, 6);
   }
   if (st == CARM_OK && carm_progress_report(&o.progress, 0.4, "liver: opening")) {
     st = carm_error(CARM_ERR_CANCELLED, "liver: cancelled");
   }
+  /* fill the holes (tumours, vessels) first so that the opening does not
+   * break the thin parenchyma around them */
   if (st == CARM_OK) {
-    st = carm_seg_morph_binary(b, a, CARM_SEG_OPEN, o.open_radius_mm);
+    st = carm_organ_fill_holes(b, a, organ_axial_axis(vol, o.lps_from_physical));
+  }
+  if (st == CARM_OK) {
+    st = carm_seg_morph_binary(a, b, CARM_SEG_OPEN, o.open_radius_mm);
+    memcpy(b->data, a->data, (size_t)n * sizeof(float));
   }
   if (st != CARM_OK) {
     goto cleanup;
@@ -305,16 +384,26 @@ carm_status carm_organ_liver(carm_volume *mask, carm_organ_liver_info *info, con
   if (st != CARM_OK) {
     goto cleanup;
   }
-  /* partial-volume edge: one layer of voxels above med - 2w */
+  /* partial-volume edge: the growing window stops about 1.5 sigma inside
+   * the organ; add the voxels within max(voxel, 1.5 sigma) of the mask
+   * whose lightly smoothed value (sigma / 2) lies within two half-windows
+   * of the parenchyma */
   {
     double step = fmax(vol->spacing[0], fmax(vol->spacing[1], vol->spacing[2]));
-    st = carm_seg_morph_binary(a, b, CARM_SEG_DILATE, 1.01 * step);
+    double ring = fmax(1.01 * step, 1.5 * o.smooth_sigma_mm);
+    double s3[3] = {0.5 * o.smooth_sigma_mm, 0.5 * o.smooth_sigma_mm, 0.5 * o.smooth_sigma_mm};
+    st = carm_seg_gaussian(sm, hu, s3);
+    if (st == CARM_OK) {
+      st = carm_seg_morph_binary(a, b, CARM_SEG_DILATE, ring);
+    }
     if (st != CARM_OK) {
       goto cleanup;
     }
-    const float edge = (float)(med - 2.0 * w);
+    const float e_lo = (float)(med - 2.0 * w);
+    const float e_hi = (float)(med + 2.0 * w);
     for (int64_t i = 0; i < n; i++) {
-      int in = b->data[i] > 0.5f || (a->data[i] > 0.5f && hu->data[i] > edge);
+      int in =
+          b->data[i] > 0.5f || (a->data[i] > 0.5f && sm->data[i] >= e_lo && sm->data[i] <= e_hi);
       mask->data[i] = in ? 1.0f : 0.0f;
     }
     carm_volume_copy_grid(mask, vol);

@@ -90,6 +90,103 @@ static int member(const carm_volume *lab, const carm_volume *enh, float label, f
   return enh == NULL || carm_volume_at(enh, i, j, k) > thr;
 }
 
+/* Whether the straight segment between boundary points a and b (mm in the
+ * slice, u/v spacing su/sv) stays inside the member set, sampled every
+ * quarter pixel (the half pixel next to each end point is skipped: the end
+ * points lie on pixel edges). */
+static int chord_inside(pt2 a, pt2 b, const carm_volume *lab, const carm_volume *enh, float label,
+                        float thr, int ax, int u, int v, int64_t w, double su, double sv) {
+  double au = a.x / su;
+  double av = a.y / sv;
+  double bu = b.x / su;
+  double bv = b.y / sv;
+  double len = sqrt((bu - au) * (bu - au) + (bv - av) * (bv - av));
+  if (len <= 1.0) {
+    return 1;
+  }
+  int64_t steps = (int64_t)ceil(len * 4.0);
+  for (int64_t s = 1; s < steps; s++) {
+    double t = (double)s / (double)steps;
+    if (t * len < 0.5 || (1.0 - t) * len < 0.5) {
+      continue;
+    }
+    int64_t p[3];
+    p[ax] = w;
+    p[u] = (int64_t)floor(au + t * (bu - au) + 0.5);
+    p[v] = (int64_t)floor(av + t * (bv - av) + 0.5);
+    if (!member(lab, enh, label, thr, p[0], p[1], p[2])) {
+      return 0;
+    }
+  }
+  return 1;
+}
+
+typedef struct pair {
+  double d2;
+  int32_t i, j;
+} pair;
+
+static int cmp_pair(const void *x, const void *y) {
+  const pair *a = x;
+  const pair *b = y;
+  return (a->d2 < b->d2) - (a->d2 > b->d2);
+}
+
+/* Longest chord between two boundary points that stays inside the set,
+ * longer than `floor_mm` (0 when none). */
+static carm_status longest_inner_chord(double *out, const pts *s, double floor_mm,
+                                       const carm_volume *lab, const carm_volume *enh, float label,
+                                       float thr, int ax, int u, int v, int64_t w, double su,
+                                       double sv) {
+  *out = 0.0;
+  int64_t n = s->n;
+  int64_t stride = 1;
+  while (n / stride > 3000) {
+    stride++;
+  }
+  int64_t m = (n + stride - 1) / stride;
+  double f2 = floor_mm * floor_mm;
+  int64_t np = 0;
+  for (int64_t i = 0; i < n; i += stride) {
+    for (int64_t j = i + stride; j < n; j += stride) {
+      double dx = s->p[i].x - s->p[j].x;
+      double dy = s->p[i].y - s->p[j].y;
+      np += dx * dx + dy * dy > f2;
+    }
+  }
+  if (np == 0) {
+    return CARM_OK;
+  }
+  pair *pp = malloc((size_t)np * sizeof *pp);
+  if (pp == NULL) {
+    return carm_error(CARM_ERR_NOMEM, "measure: out of memory for %lld point pairs", (long long)np);
+  }
+  (void)m;
+  np = 0;
+  for (int64_t i = 0; i < n; i += stride) {
+    for (int64_t j = i + stride; j < n; j += stride) {
+      double dx = s->p[i].x - s->p[j].x;
+      double dy = s->p[i].y - s->p[j].y;
+      double d2 = dx * dx + dy * dy;
+      if (d2 > f2) {
+        pp[np].d2 = d2;
+        pp[np].i = (int32_t)i;
+        pp[np].j = (int32_t)j;
+        np++;
+      }
+    }
+  }
+  qsort(pp, (size_t)np, sizeof *pp, cmp_pair);
+  for (int64_t k = 0; k < np; k++) {
+    if (chord_inside(s->p[pp[k].i], s->p[pp[k].j], lab, enh, label, thr, ax, u, v, w, su, sv)) {
+      *out = sqrt(pp[k].d2);
+      break;
+    }
+  }
+  free(pp);
+  return CARM_OK;
+}
+
 /* Longest axial diameter of a label (or its enhancing part) within box;
  * slice coordinate of the best slice (index along `ax`) in *best_slice. */
 static carm_status axial_diameter(double *out, int64_t *best_slice, const carm_volume *lab,
@@ -134,16 +231,26 @@ static carm_status axial_diameter(double *out, int64_t *best_slice, const carm_v
     if (s.n < 2) {
       continue;
     }
-    if (hull_cap < 2 * s.n + 2) {
-      free(hull);
-      hull_cap = 2 * s.n + 2;
-      hull = malloc((size_t)hull_cap * sizeof *hull);
-      if (hull == NULL) {
+    double d = 0.0;
+    if (enh != NULL) {
+      carm_status st = longest_inner_chord(&d, &s, best, lab, enh, label, thr, ax, u, v, w, su, sv);
+      if (st != CARM_OK) {
         free(s.p);
-        return carm_error(CARM_ERR_NOMEM, "measure: out of memory");
+        free(hull);
+        return st;
       }
+    } else {
+      if (hull_cap < 2 * s.n + 2) {
+        free(hull);
+        hull_cap = 2 * s.n + 2;
+        hull = malloc((size_t)hull_cap * sizeof *hull);
+        if (hull == NULL) {
+          free(s.p);
+          return carm_error(CARM_ERR_NOMEM, "measure: out of memory");
+        }
+      }
+      d = diameter(&s, hull);
     }
-    double d = diameter(&s, hull);
     if (d > best) {
       best = d;
       *best_slice = w;

@@ -102,11 +102,12 @@ static double elongation(const carm_volume *m) {
   return sqrt(hi / lo);
 }
 
-/* Grow a lesion in the crop: voxels >= half connected to `core` (0/1) and
- * within `allowed` (0/1, may be NULL); holes filled. Result in `core`.
- * Returns its size. */
+/* Grow a lesion in the crop: voxels in [half, upper] connected to `core`
+ * (0/1) and within `allowed` (0/1, may be NULL); holes filled; attachments
+ * thinner than open_mm (radius) cut. Result in `core`. Returns its size. */
 static carm_status lesion_grow(carm_volume *core, const carm_volume *smc,
-                               const carm_volume *allowed, double half, int axis, int64_t *size) {
+                               const carm_volume *allowed, double half, double upper,
+                               double open_mm, int axis, int64_t *size) {
   carm_volume *ok = NULL;
   carm_volume *lab = NULL;
   int64_t nl = 0;
@@ -120,8 +121,9 @@ static carm_status lesion_grow(carm_volume *core, const carm_volume *smc,
   }
   int64_t n = carm_volume_count(core);
   for (int64_t i = 0; i < n; i++) {
-    int in = smc->data[i] >= (float)half && (allowed == NULL || allowed->data[i] > 0.5f);
-    ok->data[i] = in || core->data[i] > 0.5f ? 1.0f : 0.0f;
+    int in = smc->data[i] >= (float)half && smc->data[i] <= (float)upper &&
+             (allowed == NULL || allowed->data[i] > 0.5f);
+    ok->data[i] = in || (core->data[i] > 0.5f && smc->data[i] <= (float)upper) ? 1.0f : 0.0f;
   }
   st = carm_seg_label(lab, &nl, NULL, ok, 6);
   if (st != CARM_OK) {
@@ -140,9 +142,31 @@ static carm_status lesion_grow(carm_volume *core, const carm_volume *smc,
   for (int64_t i = 0; i < n; i++) {
     ok->data[i] = keep[(int64_t)lab->data[i]] && lab->data[i] > 0.0f ? 1.0f : 0.0f;
   }
-  st = carm_organ_fill_holes(core, ok, axis);
+  /* fill necrotic cores, then cut thin attachments (feeding vessels) with an
+   * opening and keep what still touches the core */
+  st = carm_organ_fill_holes(lab, ok, axis);
+  if (st == CARM_OK) {
+    st = carm_seg_morph_binary(ok, lab, CARM_SEG_OPEN, open_mm);
+  }
+  if (st == CARM_OK) {
+    st = carm_seg_label(lab, &nl, NULL, ok, 6);
+  }
   if (st != CARM_OK) {
     goto cleanup;
+  }
+  free(keep);
+  keep = calloc((size_t)nl + 1, 1);
+  if (keep == NULL) {
+    st = carm_error(CARM_ERR_NOMEM, "tumours: out of memory");
+    goto cleanup;
+  }
+  for (int64_t i = 0; i < n; i++) {
+    if (core->data[i] > 0.5f) {
+      keep[(int64_t)lab->data[i]] = 1;
+    }
+  }
+  for (int64_t i = 0; i < n; i++) {
+    core->data[i] = keep[(int64_t)lab->data[i]] && lab->data[i] > 0.0f ? 1.0f : 0.0f;
   }
   int64_t cnt = 0;
   for (int64_t i = 0; i < n; i++) {
@@ -294,6 +318,7 @@ carm_status carm_organ_tumours(carm_volume *labels, int64_t *n_found, carm_organ
   carm_volume *cand = NULL;
   carm_volume *opened = NULL;
   lesion *les = NULL;
+  int64_t *sizes = NULL;
   int64_t n_les = 0;
   int64_t cap_les = 0;
   double med = 0.0;
@@ -349,7 +374,7 @@ carm_status carm_organ_tumours(carm_volume *labels, int64_t *n_found, carm_organ
   st = carm_seg_morph_binary(opened, cand, CARM_SEG_OPEN, 0.5 * o.min_diameter_mm);
   int64_t nl = 0;
   if (st == CARM_OK) {
-    st = carm_seg_label(cand, &nl, NULL, opened, 6);
+    st = carm_seg_label(cand, &nl, &sizes, opened, 6);
   }
   if (st != CARM_OK) {
     goto cleanup;
@@ -391,8 +416,12 @@ carm_status carm_organ_tumours(carm_volume *labels, int64_t *n_found, carm_organ
   for (int64_t l = 1; l <= nl && st == CARM_OK; l++) {
     int64_t lo[3];
     int64_t dims[3];
+    /* the lesion may extend past its opened core by max(3 mm, the core's
+     * equivalent radius): enough for rims around necrosis, not for vessels */
+    double reach = fmax(3.0, cbrt(3.0 * (double)sizes[l] * arterial->spacing[0] *
+                                  arterial->spacing[1] * arterial->spacing[2] / (4.0 * M_PI)));
     for (int a = 0; a < 3; a++) {
-      int64_t margin = 2 + (int64_t)ceil(3.0 / arterial->spacing[a]);
+      int64_t margin = 2 + (int64_t)ceil(reach / arterial->spacing[a]);
       lo[a] = box[l - 1][a] - margin;
       dims[a] = box[l - 1][3 + a] - box[l - 1][a] + 1 + 2 * margin;
     }
@@ -426,12 +455,19 @@ carm_status carm_organ_tumours(carm_volume *labels, int64_t *n_found, carm_organ
           vals[nvals++] = smc->data[i];
         }
       }
+      /* lesion level, and an upper limit that leaves out vessels brighter
+       * than the lesion (their cores; the partial-volume rims are cut by
+       * the opening in lesion_grow) */
       double level = organ_quantile(vals, nvals, 0.9);
+      double lmed = 0.0;
+      double lsd = 0.0;
+      organ_median_sd(vals, nvals, &lmed, &lsd);
       double half = 0.5 * (med + level);
-      st = carm_seg_morph_binary(allowed, core, CARM_SEG_DILATE, 3.0);
+      double upper = level + fmax(3.0 * lsd, 0.5 * (level - med));
+      st = carm_seg_morph_binary(allowed, core, CARM_SEG_DILATE, reach);
       int64_t size = 0;
       if (st == CARM_OK) {
-        st = lesion_grow(core, smc, allowed, half, axis, &size);
+        st = lesion_grow(core, smc, allowed, half, upper, 0.4 * o.min_diameter_mm, axis, &size);
       }
       if (st == CARM_OK && elongation(core) <= o.max_elongation && size > 0) {
         memcpy(les[n_les].lo, lo, sizeof lo);
@@ -447,6 +483,8 @@ carm_status carm_organ_tumours(carm_volume *labels, int64_t *n_found, carm_organ
     carm_volume_destroy(allowed);
   }
   free(box);
+  free(sizes);
+  sizes = NULL;
   if (st != CARM_OK) {
     goto cleanup;
   }
@@ -496,7 +534,8 @@ carm_status carm_organ_tumours(carm_volume *labels, int64_t *n_found, carm_organ
         core->data[(seeds[s][2] - lo[2]) * dims[1] * dims[0] + (seeds[s][1] - lo[1]) * dims[0] +
                    (seeds[s][0] - lo[0])] = 1.0f;
         int64_t size = 0;
-        st = lesion_grow(core, smc, NULL, 0.5 * (med + v0), axis, &size);
+        st = lesion_grow(core, smc, NULL, 0.5 * (med + v0), INFINITY, 0.25 * o.min_diameter_mm,
+                         axis, &size);
         if (st == CARM_OK && size > 0) {
           memcpy(les[n_les].lo, lo, sizeof lo);
           les[n_les].mask = core;
@@ -550,6 +589,7 @@ cleanup:
     }
   }
   free(les);
+  free(sizes);
   carm_volume_destroy(hu);
   carm_volume_destroy(sm);
   carm_volume_destroy(cand);
