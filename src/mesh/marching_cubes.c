@@ -72,10 +72,26 @@ static carm_status cube(mc_ctx *c, const mesh_mc_case *tab, int64_t p, int64_t q
                         int flip) {
   double val[8];
   int cfg = 0;
-  for (int k = 0; k < 8; k++) {
-    val[k] = value_at(c, p + (k & 1), q + ((k >> 1) & 1), r + ((k >> 2) & 1));
-    if (inside(val[k], c->iso)) {
-      cfg |= 1 << k;
+  const carm_volume *v = c->vol;
+  if (p >= 1 && q >= 1 && r >= 1 && p < v->dims[0] && q < v->dims[1] && r < v->dims[2]) {
+    /* interior cube: corners straight from memory */
+    const int64_t sx = 1;
+    const int64_t sy = v->dims[0];
+    const int64_t sz = v->dims[0] * v->dims[1];
+    const float *base = &v->data[(r - 1) * sz + (q - 1) * sy + (p - 1)];
+    const int64_t off[8] = {0, sx, sy, sx + sy, sz, sz + sx, sz + sy, sz + sy + sx};
+    for (int k = 0; k < 8; k++) {
+      val[k] = (double)base[off[k]];
+      if (inside(val[k], c->iso)) {
+        cfg |= 1 << k;
+      }
+    }
+  } else {
+    for (int k = 0; k < 8; k++) {
+      val[k] = value_at(c, p + (k & 1), q + ((k >> 1) & 1), r + ((k >> 2) & 1));
+      if (inside(val[k], c->iso)) {
+        cfg |= 1 << k;
+      }
     }
   }
   if (cfg == 0 || cfg == 255) {
