@@ -29,8 +29,9 @@ static carm_status check_opts(const carm_organ_liver_opts *o) {
 }
 
 /* The automatic seed. The liver dominates the patient's right half of the
- * abdomen: the mode of the smoothed values there (soft-tissue range, 3 HU
- * bins) is its level. Voxels within 15 HU of the mode, opened by 8 mm, form
+ * abdomen: a major mode of the smoothed values there (soft-tissue range, 3 HU
+ * bins; the brightest of those with 40 % of the largest one's mass) is its
+ * level. Voxels within 15 HU of the mode, opened by 8 mm, form
  * candidates; the one with the most voxels on the right wins and its
  * deepest voxel is the seed. Also returns the median / SD of its core. */
 static carm_status auto_seed(const carm_volume *sm, const double lps_from_phys[3][3],
@@ -94,19 +95,36 @@ static carm_status auto_seed(const carm_volume *sm, const double lps_from_phys[3
       hist[b < NB ? b : NB - 1] += 1.0;
     }
   }
-  int mode = -1;
-  double best_h = 0.0;
+  /* modes: local maxima of the (1, 2, 1)-smoothed histogram with their
+   * mass within +-12 HU; the brightest mode holding at least 40 % of the
+   * largest mode's mass is the liver (brighter than muscle in every phase,
+   * larger than the enhanced kidney) */
+  double hs[NB];
   for (int b = 0; b < NB; b++) {
-    double h = 2.0 * hist[b] + (b > 0 ? hist[b - 1] : 0.0) + (b + 1 < NB ? hist[b + 1] : 0.0);
-    if (h > best_h) {
-      best_h = h;
-      mode = b;
-    }
+    hs[b] = 2.0 * hist[b] + (b > 0 ? hist[b - 1] : 0.0) + (b + 1 < NB ? hist[b + 1] : 0.0);
   }
-  if (mode < 0) {
-    st =
-        carm_error(CARM_ERR_NOTFOUND, "liver: no soft tissue on the patient's right (give a seed)");
-    goto cleanup;
+  double mass[NB];
+  double max_mass = 0.0;
+  for (int b = 0; b < NB; b++) {
+    int peak = hs[b] > 0.0;
+    for (int q = b - 3; q <= b + 3 && peak; q++) {
+      if (q >= 0 && q < NB && q != b && (hs[q] > hs[b] || (hs[q] == hs[b] && q < b))) {
+        peak = 0;
+      }
+    }
+    mass[b] = 0.0;
+    if (peak) {
+      for (int q = b - 4; q <= b + 4; q++) {
+        mass[b] += q >= 0 && q < NB ? hist[q] : 0.0;
+      }
+    }
+    max_mass = fmax(max_mass, mass[b]);
+  }
+  int mode = -1;
+  for (int b = 0; b < NB; b++) {
+    if (max_mass > 0.0 && mass[b] >= 0.4 * max_mass) {
+      mode = b; /* ascending: the last one is the brightest */
+    }
   }
   double level = -50.0 + 3.0 * (mode + 0.5);
   st = carm_seg_threshold(cand, sm, level - 15.0, level + 15.0);
