@@ -10,10 +10,11 @@
  * HU = 1000 (mu / mu_water - 1) (CARM_MU_WATER_PER_MM unless the options say
  * otherwise), so every threshold below is in HU, relative to water.
  *
- * Frames: a volume's physical space is LPS unless the options give
- * `lps_from_physical` (a rotation; e.g. the transpose of the twin's
- * world_from_lps). "Axial" means perpendicular to the patient's
- * superior-inferior axis, "right" the patient's right.
+ * Frames: a volume's physical space is LPS (as every volume carm reads or
+ * the twin paints) unless the options give `lps_from_physical` (a rotation
+ * from the volume's physical frame to LPS, for volumes kept in another
+ * frame). "Axial" means perpendicular to the patient's superior-inferior
+ * axis, "right" the patient's right.
  *
  * Thread safety: calls on distinct output volumes may run concurrently.
  */

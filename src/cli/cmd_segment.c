@@ -33,9 +33,6 @@ const char carm_cmd_segment_usage[] =
     "                        volume (LPS for CT); repeat for several (max 16)\n"
     "  --units auto|hu|mu    input values (auto: attenuation when all < 1)\n"
     "  --mu-water V          water attenuation (mm^-1) for mu input (default 0.0206)\n"
-    "  --frame lps|twin      physical frame of the volume: LPS (CT, default) or\n"
-    "                        carm's C-arm world frame of the digital twin\n"
-    "                        (x = patient right, y = superior, z = posterior)\n"
     "  --min-diameter MM     tumour: smallest lesion diameter (default 8)\n"
     "  --min-enhancement HU  tumour: smallest enhancement over the liver (default 30)\n"
     "  -o FILE               output mask / labels (.nii.gz, .nii, .mha, .mhd)\n"
@@ -58,7 +55,6 @@ typedef struct seg_args {
   double seeds[CARM_ORGAN_MAX_SEEDS][3];
   carm_organ_units units;
   double mu_water;
-  int twin_frame;
   double min_diameter;
   double min_enhancement;
 } seg_args;
@@ -94,18 +90,6 @@ static int parse(const char *cmd, int argc, char **argv, seg_args *a) {
     } else if (strcmp(s, "--mu-water") == 0) {
       if (!has || cli_parse_double(argv[++i], &a->mu_water) != 0 || !(a->mu_water > 0.0)) {
         return cli_fail(CLI_USAGE, cmd, "--mu-water needs a positive number (mm^-1)");
-      }
-    } else if (strcmp(s, "--frame") == 0) {
-      if (!has) {
-        return cli_fail(CLI_USAGE, cmd, "--frame needs lps or twin");
-      }
-      const char *f = argv[++i];
-      if (strcmp(f, "lps") == 0) {
-        a->twin_frame = 0;
-      } else if (strcmp(f, "twin") == 0) {
-        a->twin_frame = 1;
-      } else {
-        return cli_fail(CLI_USAGE, cmd, "--frame needs lps or twin (got %s)", f);
       }
     } else if (strcmp(s, "--min-diameter") == 0) {
       if (!has || cli_parse_double(argv[++i], &a->min_diameter) != 0 || a->min_diameter <= 0.0 ||
@@ -164,14 +148,6 @@ static int parse(const char *cmd, int argc, char **argv, seg_args *a) {
   return CLI_OK;
 }
 
-/* The rotation from the twin's world frame to LPS (docs/twin.md: world x =
- * -LPS x, world y = LPS z, world z = LPS y; its own inverse). */
-static void set_frame(double m[3][3], int twin) {
-  static const double id[3][3] = {{1, 0, 0}, {0, 1, 0}, {0, 0, 1}};
-  static const double tw[3][3] = {{-1, 0, 0}, {0, 0, 1}, {0, 1, 0}};
-  memcpy(m, twin ? tw : id, sizeof id);
-}
-
 /* Write a JSON document atomically. */
 static int write_json(const char *cmd, json_t *doc, const char *path) {
   char tmp[4096];
@@ -221,7 +197,6 @@ static int do_liver(const char *cmd, const seg_args *a, const carm_volume *v) {
   carm_organ_liver_opts o = CARM_ORGAN_LIVER_OPTS_INIT;
   o.units = a->units;
   o.mu_water_per_mm = a->mu_water;
-  set_frame(o.lps_from_physical, a->twin_frame);
   o.n_seeds = a->n_seeds;
   memcpy(o.seeds_mm, a->seeds, sizeof a->seeds);
   o.progress.fn = cli_progress;
@@ -248,7 +223,7 @@ static int do_liver(const char *cmd, const seg_args *a, const carm_volume *v) {
     json_object_set_new(doc, "format", json_string("carm-liver"));
     json_object_set_new(doc, "version", json_integer(1));
     json_object_set_new(doc, "mask", json_string(a->out));
-    json_object_set_new(doc, "frame", json_string(a->twin_frame ? "carm-world" : "LPS"));
+    json_object_set_new(doc, "frame", json_string("LPS"));
     json_object_set_new(doc, "volume_ml", num(info.volume_ml));
     json_object_set_new(doc, "seed_mm", vec3(info.seed_mm));
     json_object_set_new(doc, "parenchyma_median_hu", num(info.median_hu));
@@ -270,7 +245,6 @@ static int do_tumour(const char *cmd, const seg_args *a, const carm_volume *v) {
   carm_organ_tumour_opts o = CARM_ORGAN_TUMOUR_OPTS_INIT;
   o.units = a->units;
   o.mu_water_per_mm = a->mu_water;
-  set_frame(o.lps_from_physical, a->twin_frame);
   o.n_seeds = a->n_seeds;
   memcpy(o.seeds_mm, a->seeds, sizeof a->seeds);
   o.min_diameter_mm = a->min_diameter;
@@ -324,7 +298,7 @@ static int do_tumour(const char *cmd, const seg_args *a, const carm_volume *v) {
     json_object_set_new(doc, "format", json_string("carm-tumours"));
     json_object_set_new(doc, "version", json_integer(1));
     json_object_set_new(doc, "labels", json_string(a->out));
-    json_object_set_new(doc, "frame", json_string(a->twin_frame ? "carm-world" : "LPS"));
+    json_object_set_new(doc, "frame", json_string("LPS"));
     json_object_set_new(doc, "parenchyma_median_hu", num(info.median_hu));
     json_object_set_new(doc, "parenchyma_sd_hu", num(info.sd_hu));
     json_object_set_new(doc, "threshold_hu", num(info.threshold_hu));

@@ -79,8 +79,8 @@ int main(void) {
   CHECK(isnan(m[0].mrecist_mm) && isnan(m[0].mean_hu));
 
   /* frames: a cylinder along y (radius 10, 41 mm long). In LPS the axial
-   * slices are k: longest in-plane diameter ~ sqrt(20^2 + 41^2); in the
-   * twin's frame (superior = +y) the slices are j: a disc of 20 mm. */
+   * slices are k: longest in-plane diameter ~ sqrt(20^2 + 41^2); in a frame
+   * whose +y is superior (LPS = (-x, z, y)) the slices are j: a 20 mm disc. */
   memset(lab->data, 0, (size_t)carm_volume_count(lab) * sizeof(float));
   for (int64_t k = 0; k < 61; k++) {
     for (int64_t j = 10; j <= 50; j++) {
@@ -98,10 +98,10 @@ int main(void) {
   static const double tw[3][3] = {{-1, 0, 0}, {0, 0, 1}, {0, 1, 0}};
   memcpy(o.lps_from_physical, tw, sizeof tw);
   CHECK(carm_organ_measure(m, 1, lab, NULL, 0.0, &o) == CARM_OK);
-  printf("cylinder: RECIST %.2f mm in LPS, %.2f mm in the twin frame\n", lps_d, m[0].recist_mm);
+  printf("cylinder: RECIST %.2f mm in LPS, %.2f mm with +y superior\n", lps_d, m[0].recist_mm);
   CHECK(fabs(lps_d - sqrt(21.0 * 21.0 + 41.0 * 41.0)) <= 1.5);
   CHECK(fabs(m[0].recist_mm - 20.0) <= 1.0);
-  /* centroid in LPS: twin (x, y, z) -> (-x, z, y) */
+  /* centroid in LPS: (x, y, z) -> (-x, z, y) */
   CHECK_NEAR(m[0].centroid_lps_mm[0], -m[0].centroid_mm[0], 1e-9);
   CHECK_NEAR(m[0].centroid_lps_mm[2], m[0].centroid_mm[1], 1e-9);
   o.lps_from_physical[0][0] = 2.0;
