@@ -110,6 +110,7 @@ static carm_status lesion_grow(carm_volume *core, const carm_volume *smc,
                                double open_mm, int axis, int64_t *size) {
   carm_volume *ok = NULL;
   carm_volume *lab = NULL;
+  carm_volume *filled = NULL;
   int64_t nl = 0;
   unsigned char *keep = NULL;
   carm_status st = carm_volume_create_like(&ok, core);
@@ -123,7 +124,7 @@ static carm_status lesion_grow(carm_volume *core, const carm_volume *smc,
   for (int64_t i = 0; i < n; i++) {
     int in = smc->data[i] >= (float)half && smc->data[i] <= (float)upper &&
              (allowed == NULL || allowed->data[i] > 0.5f);
-    ok->data[i] = in || (core->data[i] > 0.5f && smc->data[i] <= (float)upper) ? 1.0f : 0.0f;
+    ok->data[i] = in ? 1.0f : 0.0f; /* core voxels below half are not lesion either */
   }
   st = carm_seg_label(lab, &nl, NULL, ok, 6);
   if (st != CARM_OK) {
@@ -135,7 +136,7 @@ static carm_status lesion_grow(carm_volume *core, const carm_volume *smc,
     goto cleanup;
   }
   for (int64_t i = 0; i < n; i++) {
-    if (core->data[i] > 0.5f) {
+    if (core->data[i] > 0.5f && ok->data[i] > 0.5f) {
       keep[(int64_t)lab->data[i]] = 1;
     }
   }
@@ -148,7 +149,20 @@ static carm_status lesion_grow(carm_volume *core, const carm_volume *smc,
   if (st == CARM_OK) {
     st = carm_seg_morph_binary(ok, lab, CARM_SEG_OPEN, open_mm);
   }
+  /* give back the one-voxel edge roughness the opening took (not the cut
+   * attachments): one dilation step, within the filled lesion */
   if (st == CARM_OK) {
+    st = carm_volume_create_like(&filled, core);
+  }
+  if (st == CARM_OK) {
+    double step = fmax(core->spacing[0], fmax(core->spacing[1], core->spacing[2]));
+    memcpy(filled->data, lab->data, (size_t)n * sizeof(float));
+    st = carm_seg_morph_binary(lab, ok, CARM_SEG_DILATE, 1.01 * step);
+  }
+  if (st == CARM_OK) {
+    for (int64_t i = 0; i < n; i++) {
+      ok->data[i] = lab->data[i] > 0.5f && filled->data[i] > 0.5f ? 1.0f : 0.0f;
+    }
     st = carm_seg_label(lab, &nl, NULL, ok, 6);
   }
   if (st != CARM_OK) {
@@ -177,6 +191,7 @@ cleanup:
   free(keep);
   carm_volume_destroy(ok);
   carm_volume_destroy(lab);
+  carm_volume_destroy(filled);
   return st;
 }
 
@@ -465,10 +480,21 @@ carm_status carm_organ_tumours(carm_volume *labels, int64_t *n_found, carm_organ
       double half = 0.5 * (med + level);
       double upper = level + fmax(3.0 * lsd, 0.5 * (level - med));
       st = carm_seg_morph_binary(allowed, core, CARM_SEG_DILATE, reach);
+      /* the edge on a lighter smoothing (sigma / 2): blur moves the
+       * half-maximum of a curved edge inwards by about sigma^2 / radius */
+      carm_volume *edge = NULL;
+      if (st == CARM_OK) {
+        st = crop(&edge, hu, lo, dims);
+      }
+      if (st == CARM_OK) {
+        double s3[3] = {0.5 * o.smooth_sigma_mm, 0.5 * o.smooth_sigma_mm, 0.5 * o.smooth_sigma_mm};
+        st = carm_seg_gaussian(edge, edge, s3);
+      }
       int64_t size = 0;
       if (st == CARM_OK) {
-        st = lesion_grow(core, smc, allowed, half, upper, 0.4 * o.min_diameter_mm, axis, &size);
+        st = lesion_grow(core, edge, allowed, half, upper, 0.4 * o.min_diameter_mm, axis, &size);
       }
+      carm_volume_destroy(edge);
       if (st == CARM_OK && elongation(core) <= o.max_elongation && size > 0) {
         memcpy(les[n_les].lo, lo, sizeof lo);
         les[n_les].mask = core;
