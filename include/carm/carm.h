@@ -5,8 +5,13 @@
 #include "carm/geometry.h"
 #include "carm/io.h"
 #include "carm/project.h"
+#include "carm/phantom.h"
 #include "carm/render.h"
 #include "carm/server.h"
 #include "carm/plan.h"
 #include "carm/seg.h"
+#include "carm/clinical.h"
+#include "carm/board.h"
+#include "carm/mesh.h"
+#include "carm/organ.h"
 #endif
