@@ -67,14 +67,24 @@ int main(void) {
   CHECK(carm_twin_labels(twin, labels) == CARM_OK);
   add_noise(delayed, 20.0, 1);
   add_noise(arterial, 20.0, 2);
+  /* the liver with its vessels and lesions: parenchyma and lesion labels,
+   * and vessel voxels the twin places inside the liver */
   const int64_t *d = grid->dims;
   for (int64_t k = 0; k < d[2]; k++) {
     for (int64_t j = 0; j < d[1]; j++) {
       for (int64_t i = 0; i < d[0]; i++) {
-        double ijk[3] = {(double)i, (double)j, (double)k};
-        double p[3];
-        carm_volume_index_to_point(grid, ijk, p);
-        truth->data[(k * d[1] + j) * d[0] + i] = carm_twin_in_liver(twin, p) ? 1.0f : 0.0f;
+        int64_t idx = (k * d[1] + j) * d[0] + i;
+        int l = (int)labels->data[idx];
+        int in = l == CARM_TWIN_LABEL_LIVER ||
+                 (l >= CARM_TWIN_LABEL_TUMOUR && l <= CARM_TWIN_LABEL_HYPO);
+        if (l == CARM_TWIN_LABEL_ARTERY || l == CARM_TWIN_LABEL_PORTAL ||
+            l == CARM_TWIN_LABEL_HEPATIC_VEIN) {
+          double ijk[3] = {(double)i, (double)j, (double)k};
+          double p[3];
+          carm_volume_index_to_point(grid, ijk, p);
+          in = carm_twin_in_liver(twin, p);
+        }
+        truth->data[idx] = in ? 1.0f : 0.0f;
       }
     }
   }
