@@ -183,9 +183,10 @@ static int run_size(int64_t n, int runs) {
     free(t_tree);
     goto cleanup;
   }
-  double vsum = 0.0;
+  double vsum = 0.0, vmax = 0.0;
   for (int64_t i = 0; i < count; i++) {
     vsum += ves->data[i];
+    vmax = ves->data[i] > vmax ? ves->data[i] : vmax;
   }
   int64_t nmask = 0, nskel = 0, ntruth = 0, inter = 0;
   for (int64_t i = 0; i < count; i++) {
@@ -204,11 +205,12 @@ static int run_size(int64_t n, int runs) {
          "count means a shared, loaded machine)\n",
          wall_total / runs, cpu_total / runs, cpu_total / wall_total);
   printf("  truth topology: 63 segments, 31 bifurcations, 33 end points\n");
-  printf("  checksums: sum(vesselness) %.6e, mask %lld voxels (Dice vs truth %.4f), skeleton %lld "
+  printf("  checksums: sum(vesselness) %.6e (max %.4f), mask %lld voxels (Dice vs truth %.4f), "
+         "skeleton %lld "
          "voxels, tree %lld segments, %lld bifurcations, %lld end points, length %.1f mm\n",
-         vsum, (long long)nmask, 2.0 * (double)inter / (double)(nmask + ntruth), (long long)nskel,
-         (long long)tree->n_segments, (long long)tree->n_bifurcations, (long long)tree->n_endpoints,
-         carm_seg_tree_length_mm(tree));
+         vsum, vmax, (long long)nmask, 2.0 * (double)inter / (double)(nmask + ntruth),
+         (long long)nskel, (long long)tree->n_segments, (long long)tree->n_bifurcations,
+         (long long)tree->n_endpoints, carm_seg_tree_length_mm(tree));
   free(t_ves);
   free(t_thr);
   free(t_thin);

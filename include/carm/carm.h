@@ -9,9 +9,9 @@
 #include "carm/render.h"
 #include "carm/server.h"
 #include "carm/plan.h"
-#include "carm/seg.h"
 #include "carm/clinical.h"
 #include "carm/board.h"
+#include "carm/seg.h"
 #include "carm/mesh.h"
 #include "carm/organ.h"
 #endif

@@ -70,7 +70,9 @@ void carm_seg_eigen_sym3(const double h[6], double lambda[3]);
  * `sigma_mm` (isotropic in millimetres; 0 = no smoothing). Second
  * derivatives are central differences in mm^-2 (not scale-normalised).
  * `l1`, `l2`, `l3` receive the eigenvalues sorted by magnitude
- * (|l1| <= |l2| <= |l3|); border voxels use replicated edges.
+ * (|l1| <= |l2| <= |l3|). Border voxels take the Hessian of the nearest
+ * interior voxel (a clamped stencil would turn gradients into spurious
+ * curvature); axes with fewer than 3 voxels contribute no derivatives.
  */
 carm_status carm_seg_hessian_eigen(carm_volume *l1, carm_volume *l2, carm_volume *l3,
                                    const carm_volume *in, double sigma_mm);
@@ -107,7 +109,8 @@ typedef struct carm_seg_vesselness_opts {
  * and V = 0 unless l2 and l3 are negative (bright) or positive (dark). The
  * output is the maximum of V over the scales, in [0, 1). `scale_out` (may be
  * NULL) receives the sigma (mm) that gave the maximum (0 where V = 0). When
- * c is automatic each scale is smoothed twice (a first pass finds max S).
+ * c is automatic a first pass finds max S: the smoothed scales are kept for
+ * the second pass when they fit in 1 GiB, else smoothed again.
  * For a solid tube of radius r the response on its axis peaks near
  * sigma = r / sqrt(2).
  */
@@ -243,7 +246,7 @@ typedef enum carm_seg_segment_kind {
 
 /** One centreline segment between two graph nodes, oriented away from the root. */
 typedef struct carm_seg_segment {
-  int64_t id;                 /**< 1.. */
+  int64_t id;                 /**< index in the tree's segment array (0..) */
   int64_t parent;             /**< id of the parent segment, -1 when it starts at a root */
   carm_seg_segment_kind kind; /**< see carm_seg_segment_kind */
   int64_t n_points;           /**< >= 2 */
@@ -258,6 +261,8 @@ typedef struct carm_seg_tree {
   int64_t n_bifurcations;     /**< nodes of degree >= 3 */
   int64_t n_endpoints;        /**< nodes of degree 1 (roots included) */
   int64_t n_roots;            /**< number of trees */
+  char kind[32];              /**< vessel kind written to JSON ("vessel" by default;
+                                   set e.g. "artery" when the input phase is known) */
 } carm_seg_tree;
 
 /** Options of carm_seg_tree_build (start from CARM_SEG_TREE_OPTS_INIT). */
@@ -305,11 +310,16 @@ void carm_seg_tree_destroy(carm_seg_tree *tree);
 double carm_seg_tree_length_mm(const carm_seg_tree *tree);
 
 /**
- * Write the tree as JSON (atomic: temporary file, then rename):
- * {"format": "carm-vessel-tree", "version": 1, "units": "mm", "frame": "LPS",
- *  "n_bifurcations": .., "n_endpoints": ..,
- *  "segments": [{"id": 1, "parent": -1, "kind": "root"|"branch"|"terminal",
- *                "points": [[x, y, z], ...], "radius": [r, ...]}, ...]}
+ * Write the tree as JSON (atomic: temporary file, then rename). The layout
+ * follows the twin's ground truth (carm_twin_write_tree) so that the two
+ * compare directly:
+ * {"format": "carm-vessel-tree", "version": 1, "units": "mm",
+ *  "frame": "patient LPS mm (the volumes' physical space)",
+ *  "n_bifurcations": .., "n_endpoints": .., "n_roots": ..,
+ *  "segments": [{"id": 0, "parent": null | id, "kind": tree->kind,
+ *                "topology": "root" | "branch" | "terminal",
+ *                "generation": 0 for roots, parent's + 1,
+ *                "points": [[x, y, z], ...] (mm), "radius": [r, ...] (mm)}, ...]}
  */
 carm_status carm_seg_tree_write_json(const carm_seg_tree *tree, const char *path);
 

@@ -40,23 +40,33 @@ carm_status seg_edt_squared(carm_volume *out, const carm_volume *mask, int sites
 #endif
 
 /* Hessian (xx, yy, zz, xy, xz, yz) of `v` at voxel (i, j, k) by central
- * differences in mm^-2, edges replicated. inv2[a] = 1 / spacing[a]^2,
- * invx[0..2] = 1 / (4 sx sy), 1 / (4 sx sz), 1 / (4 sy sz). */
+ * differences in mm^-2. inv2[a] = 1 / spacing[a]^2, invx[0..2] =
+ * 1 / (4 sx sy), 1 / (4 sx sz), 1 / (4 sy sz). On the border the stencil
+ * moves inwards (the Hessian of the nearest interior voxel): a clamped
+ * stencil would turn any gradient into a spurious second derivative of
+ * gradient / spacing. Axes with fewer than 3 voxels have no derivative. */
 static inline void seg_hessian_at(const carm_volume *v, int64_t i, int64_t j, int64_t k,
                                   const double inv2[3], const double invx[3], double h[6]) {
   const int64_t nx = v->dims[0], ny = v->dims[1], nz = v->dims[2];
-  const int64_t im = i > 0 ? i - 1 : 0, ip = i < nx - 1 ? i + 1 : nx - 1;
-  const int64_t jm = j > 0 ? j - 1 : 0, jp = j < ny - 1 ? j + 1 : ny - 1;
-  const int64_t km = k > 0 ? k - 1 : 0, kp = k < nz - 1 ? k + 1 : nz - 1;
+  const int okx = nx >= 3, oky = ny >= 3, okz = nz >= 3;
+  const int64_t ic = okx ? (i < 1 ? 1 : (i > nx - 2 ? nx - 2 : i)) : i;
+  const int64_t jc = oky ? (j < 1 ? 1 : (j > ny - 2 ? ny - 2 : j)) : j;
+  const int64_t kc = okz ? (k < 1 ? 1 : (k > nz - 2 ? nz - 2 : k)) : k;
+  const int64_t im = okx ? ic - 1 : ic, ip = okx ? ic + 1 : ic;
+  const int64_t jm = oky ? jc - 1 : jc, jp = oky ? jc + 1 : jc;
+  const int64_t km = okz ? kc - 1 : kc, kp = okz ? kc + 1 : kc;
   const float *d = v->data;
 #define SEG_AT(a, b, c) ((double)d[((c)*ny + (b)) * nx + (a)])
-  double c0 = SEG_AT(i, j, k);
-  h[0] = (SEG_AT(ip, j, k) - 2.0 * c0 + SEG_AT(im, j, k)) * inv2[0];
-  h[1] = (SEG_AT(i, jp, k) - 2.0 * c0 + SEG_AT(i, jm, k)) * inv2[1];
-  h[2] = (SEG_AT(i, j, kp) - 2.0 * c0 + SEG_AT(i, j, km)) * inv2[2];
-  h[3] = (SEG_AT(ip, jp, k) - SEG_AT(ip, jm, k) - SEG_AT(im, jp, k) + SEG_AT(im, jm, k)) * invx[0];
-  h[4] = (SEG_AT(ip, j, kp) - SEG_AT(ip, j, km) - SEG_AT(im, j, kp) + SEG_AT(im, j, km)) * invx[1];
-  h[5] = (SEG_AT(i, jp, kp) - SEG_AT(i, jp, km) - SEG_AT(i, jm, kp) + SEG_AT(i, jm, km)) * invx[2];
+  double c0 = SEG_AT(ic, jc, kc);
+  h[0] = (SEG_AT(ip, jc, kc) - 2.0 * c0 + SEG_AT(im, jc, kc)) * inv2[0];
+  h[1] = (SEG_AT(ic, jp, kc) - 2.0 * c0 + SEG_AT(ic, jm, kc)) * inv2[1];
+  h[2] = (SEG_AT(ic, jc, kp) - 2.0 * c0 + SEG_AT(ic, jc, km)) * inv2[2];
+  h[3] =
+      (SEG_AT(ip, jp, kc) - SEG_AT(ip, jm, kc) - SEG_AT(im, jp, kc) + SEG_AT(im, jm, kc)) * invx[0];
+  h[4] =
+      (SEG_AT(ip, jc, kp) - SEG_AT(ip, jc, km) - SEG_AT(im, jc, kp) + SEG_AT(im, jc, km)) * invx[1];
+  h[5] =
+      (SEG_AT(ic, jp, kp) - SEG_AT(ic, jp, km) - SEG_AT(ic, jm, kp) + SEG_AT(ic, jm, km)) * invx[2];
 #undef SEG_AT
 }
 

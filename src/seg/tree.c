@@ -625,7 +625,7 @@ static carm_status emit_tree(carm_seg_tree *tree, tgraph *g, int64_t forced_root
           }
           int64_t w = ed->b;
           carm_seg_segment *sg = &tree->segments[nseg];
-          sg->id = nseg + 1;
+          sg->id = nseg;
           sg->parent = in_seg[u] >= 0 ? in_seg[u] : -1;
           sg->kind = sg->parent < 0 ? CARM_SEG_SEGMENT_ROOT
                                     : (g->nodes[w].deg == 1 ? CARM_SEG_SEGMENT_TERMINAL
@@ -694,6 +694,9 @@ carm_status carm_seg_tree_from_skeleton(carm_seg_tree **out, const carm_volume *
   skel s = {0};
   tgraph g = {0};
   carm_seg_tree *tree = calloc(1, sizeof *tree);
+  if (tree != NULL) {
+    memcpy(tree->kind, "vessel", 7);
+  }
   s.grid = skeleton;
   s.dist = distance_mm;
   double smin = skeleton->spacing[0];

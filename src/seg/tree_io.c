@@ -63,6 +63,9 @@ static carm_status check_tree(const carm_seg_tree *tree, const char *path) {
   if (tree == NULL || path == NULL || path[0] == '\0') {
     return carm_error(CARM_ERR_INVALID, "tree export: NULL tree or empty path");
   }
+  if (memchr(tree->kind, '\0', sizeof tree->kind) == NULL || tree->kind[0] == '\0') {
+    return carm_error(CARM_ERR_INVALID, "tree export: kind is empty or not terminated");
+  }
   for (int64_t s = 0; s < tree->n_segments; s++) {
     const carm_seg_segment *sg = &tree->segments[s];
     if (sg->n_points < 1 || sg->points_mm == NULL || sg->radius_mm == NULL) {
@@ -84,11 +87,18 @@ carm_status carm_seg_tree_write_json(const carm_seg_tree *tree, const char *path
   ok = ok && json_object_set_new(root, "format", json_string("carm-vessel-tree")) == 0;
   ok = ok && json_object_set_new(root, "version", json_integer(1)) == 0;
   ok = ok && json_object_set_new(root, "units", json_string("mm")) == 0;
-  ok = ok && json_object_set_new(root, "frame", json_string("LPS")) == 0;
+  ok = ok && json_object_set_new(root, "frame",
+                                 json_string("patient LPS mm (the volumes' physical space)")) == 0;
   ok = ok && json_object_set_new(root, "n_bifurcations", json_integer(tree->n_bifurcations)) == 0;
   ok = ok && json_object_set_new(root, "n_endpoints", json_integer(tree->n_endpoints)) == 0;
+  ok = ok && json_object_set_new(root, "n_roots", json_integer(tree->n_roots)) == 0;
+  int64_t *gen = malloc((size_t)(tree->n_segments > 0 ? tree->n_segments : 1) * sizeof *gen);
+  ok = ok && gen != NULL;
   for (int64_t s = 0; ok && s < tree->n_segments; s++) {
     const carm_seg_segment *sg = &tree->segments[s];
+    /* parents come before children, so the parent's generation is known */
+    int64_t par = sg->parent;
+    gen[s] = (par >= 0 && par < s) ? gen[par] + 1 : 0;
     json_t *o = json_object(), *pts = json_array(), *rad = json_array();
     ok = o != NULL && pts != NULL && rad != NULL;
     for (int64_t p = 0; ok && p < sg->n_points; p++) {
@@ -98,8 +108,11 @@ carm_status carm_seg_tree_write_json(const carm_seg_tree *tree, const char *path
       ok = ok && json_array_append_new(rad, json_real(sg->radius_mm[p])) == 0;
     }
     ok = ok && json_object_set_new(o, "id", json_integer(sg->id)) == 0;
-    ok = ok && json_object_set_new(o, "parent", json_integer(sg->parent)) == 0;
-    ok = ok && json_object_set_new(o, "kind", json_string(kind_name(sg->kind))) == 0;
+    ok = ok && json_object_set_new(o, "parent",
+                                   sg->parent >= 0 ? json_integer(sg->parent) : json_null()) == 0;
+    ok = ok && json_object_set_new(o, "kind", json_string(tree->kind)) == 0;
+    ok = ok && json_object_set_new(o, "topology", json_string(kind_name(sg->kind))) == 0;
+    ok = ok && json_object_set_new(o, "generation", json_integer(gen[s])) == 0;
     ok = ok && json_object_set(o, "points", pts) == 0;
     ok = ok && json_object_set(o, "radius", rad) == 0;
     ok = ok && json_array_append(segs, o) == 0;
@@ -109,6 +122,7 @@ carm_status carm_seg_tree_write_json(const carm_seg_tree *tree, const char *path
   }
   ok = ok && json_object_set(root, "segments", segs) == 0;
   json_decref(segs);
+  free(gen);
   if (!ok) {
     json_decref(root);
     return carm_error(CARM_ERR_NOMEM, "tree export: cannot build the JSON document");

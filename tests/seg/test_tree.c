@@ -93,7 +93,7 @@ static void test_y(void) {
     const carm_seg_segment *root = &t->segments[0];
     CHECK(root->kind == CARM_SEG_SEGMENT_ROOT && root->parent == -1);
     CHECK(root->points_mm[0][0] < 12.0);
-    CHECK(t->segments[1].parent == 1 && t->segments[2].parent == 1);
+    CHECK(t->segments[1].parent == 0 && t->segments[2].parent == 0);
     CHECK(t->segments[1].kind == CARM_SEG_SEGMENT_TERMINAL);
   }
   /* root option: start at the end of the upper branch */
@@ -107,7 +107,7 @@ static void test_y(void) {
   if (t2 != NULL && t2->n_segments == 3) {
     const carm_seg_segment *root = &t2->segments[0];
     CHECK(root->points_mm[0][0] > 60.0 && root->points_mm[0][1] < 18.0);
-    CHECK(t2->segments[1].parent == 1 && t2->segments[2].parent == 1);
+    CHECK(t2->segments[1].parent == 0 && t2->segments[2].parent == 0);
   }
   carm_seg_tree_destroy(t2);
 
@@ -115,6 +115,8 @@ static void test_y(void) {
   char json[256], vtk[256];
   snprintf(json, sizeof json, "seg_tree_%d.json", (int)getpid());
   snprintf(vtk, sizeof vtk, "seg_tree_%d.vtk", (int)getpid());
+  CHECK(strcmp(t->kind, "vessel") == 0);
+  memcpy(t->kind, "artery", 7);
   CHECK(carm_seg_tree_write_json(t, json) == CARM_OK);
   CHECK(carm_seg_tree_write_vtk(t, vtk) == CARM_OK);
   json_error_t err;
@@ -125,9 +127,13 @@ static void test_y(void) {
     CHECK(strcmp(json_string_value(json_object_get(doc, "format")), "carm-vessel-tree") == 0);
     CHECK(json_array_size(segs) == (size_t)t->n_segments);
     json_t *s0 = json_array_get(segs, 0);
-    CHECK(json_integer_value(json_object_get(s0, "id")) == 1);
-    CHECK(json_integer_value(json_object_get(s0, "parent")) == -1);
-    CHECK(strcmp(json_string_value(json_object_get(s0, "kind")), "root") == 0);
+    CHECK(json_integer_value(json_object_get(s0, "id")) == 0);
+    CHECK(json_is_null(json_object_get(s0, "parent")));
+    CHECK(strcmp(json_string_value(json_object_get(s0, "kind")), "artery") == 0);
+    CHECK(strcmp(json_string_value(json_object_get(s0, "topology")), "root") == 0);
+    json_t *s1 = json_array_get(segs, 1);
+    CHECK(json_integer_value(json_object_get(s1, "parent")) == 0);
+    CHECK(json_integer_value(json_object_get(s1, "generation")) == 1);
     json_t *pts = json_object_get(s0, "points"), *rad = json_object_get(s0, "radius");
     CHECK(json_array_size(pts) == (size_t)t->segments[0].n_points);
     CHECK(json_array_size(rad) == json_array_size(pts));
@@ -185,7 +191,7 @@ static void test_branching_anisotropic(void) {
   /* parents come before children and are valid ids */
   int order = 1;
   for (int64_t s = 0; s < t->n_segments; s++) {
-    order = order && t->segments[s].id == s + 1 && t->segments[s].parent < t->segments[s].id;
+    order = order && t->segments[s].id == s && t->segments[s].parent < t->segments[s].id;
   }
   CHECK(order);
   carm_seg_tree_destroy(t);
@@ -218,6 +224,19 @@ static void test_spur(void) {
   carm_seg_tree_destroy(pruned);
   o.version = 2;
   CHECK(carm_seg_tree_build(&raw, m, &o, NULL) == CARM_ERR_INVALID);
+  /* an empty mask gives an empty tree, which still exports */
+  carm_volume *empty = make_like(m);
+  carm_seg_tree *none = NULL;
+  CHECK(carm_seg_tree_build(&none, empty, NULL, NULL) == CARM_OK);
+  if (none != NULL) {
+    CHECK(none->n_segments == 0 && none->n_roots == 0 && none->n_bifurcations == 0);
+    char path[64];
+    snprintf(path, sizeof path, "seg_empty_%d.json", (int)getpid());
+    CHECK(carm_seg_tree_write_json(none, path) == CARM_OK);
+    remove(path);
+  }
+  carm_seg_tree_destroy(none);
+  carm_volume_destroy(empty);
   CHECK(carm_seg_tree_build(NULL, m, NULL, NULL) == CARM_ERR_INVALID);
   carm_volume_destroy(m);
 }
