@@ -1,6 +1,6 @@
 /* Liver and tumour segmentation on the digital twin (include/carm/twin.h):
  * delayed phase (22.5 s) and arterial phase (6.5 s) voxelised in
- * attenuation on the reconstruction grid at 1.5 mm, with Gaussian noise of
+ * attenuation on the reconstruction grid at 2 mm, with Gaussian noise of
  * 20 HU. Liver Dice >= 0.9 against the twin's liver (blob with its vessels
  * and lesions); every hypervascular tumour found with its volume within
  * 10 % of the truth (label 10 + k voxels); the hypovascular lesion not
@@ -46,7 +46,7 @@ int main(void) {
     return check_done();
   }
   carm_volume *grid = NULL;
-  CHECK(carm_twin_fov_grid(1.5, &grid) == CARM_OK);
+  CHECK(carm_twin_fov_grid(2.0, &grid) == CARM_OK);
   carm_volume *delayed = NULL;
   carm_volume *arterial = NULL;
   carm_volume *labels = NULL;
@@ -88,7 +88,7 @@ int main(void) {
       }
     }
   }
-  const double vox_ml = 1.5 * 1.5 * 1.5 / 1000.0;
+  const double vox_ml = 2.0 * 2.0 * 2.0 / 1000.0;
   /* liver, automatic seed, attenuation input */
   carm_organ_liver_info info;
   CHECK(carm_organ_liver(liver, &info, delayed, NULL) == CARM_OK);
