@@ -16,4 +16,6 @@
 #include "carm/board.h"
 #include "carm/seg.h"
 #include "carm/vessels.h"
+#include "carm/mesh.h"
+#include "carm/organ.h"
 #endif
