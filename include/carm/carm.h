@@ -11,4 +11,5 @@
 #include "carm/plan.h"
 #include "carm/clinical.h"
 #include "carm/board.h"
+#include "carm/seg.h"
 #endif
