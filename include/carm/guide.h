@@ -151,34 +151,43 @@ carm_status carm_ablation_device_read(carm_ablation_device *dev, const char *pat
 carm_status carm_ablation_device_zone(const carm_ablation_device *dev, double power_w,
                                       double time_min, double *long_mm, double *short_mm);
 
-/** Options of carm_needle_plan; start with CARM_NEEDLE_INIT. */
+/** Options of carm_needle_plan; start with carm_needle_opts_init. */
 typedef struct carm_needle_opts {
   int version;   /**< must be 1 */
   int has_entry; /**< 1: evaluate the given entry only */
   double entry_mm[3];
-  double needle_mm;         /**< usable needle length (default 200) */
-  double clearance_mm;      /**< distance kept from vessels and bone (default 5) */
-  carm_label_set avoid;     /**< labels to keep away from */
-  double margin_mm;         /**< ablative margin (5 HCC, 10 metastases) */
-  double long_mm, short_mm; /**< zone axes */
-  int n_directions;         /**< directions tried by --auto (default 2000) */
-  carm_views_opts limits;   /**< C-arm angle limits for the views */
+  double needle_mm;             /**< usable needle length (default 200) */
+  double clearance_mm;          /**< distance kept from vessels and bone (default 5) */
+  carm_label_set avoid;         /**< labels to keep away from */
+  double margin_mm;             /**< ablative margin (5 HCC, 10 metastases) */
+  double long_mm, short_mm;     /**< zone axes */
+  int n_directions;             /**< directions tried by --auto (default 2000) */
+  carm_views_opts limits;       /**< C-arm angle limits for the views */
+  const carm_seg_tree *vessels; /**< optional centrelines for the heat-sink check (radius
+                                     from the tree); NULL: estimated from the labels */
+  int zone_search;              /**< 1: slide the zone ±10 mm along the needle */
 } carm_needle_opts;
+
+/** Defaults: needle 200 mm, clearance 5 mm, avoid bone and vessels
+ * (labels 2, 4-9 of docs/twin.md), margin 5 mm, zone 30 × 20 mm, 2000
+ * directions, C-arm limits of CARM_VIEWS_INIT, zone search on. */
+void carm_needle_opts_init(carm_needle_opts *o);
 
 /** A planned needle. */
 typedef struct carm_needle {
   double entry_mm[3];
-  double target_mm[3];     /**< the tip (the target's centroid) */
-  double axis[3];          /**< unit, entry to target */
-  double length_mm;        /**< skin to target */
-  double clearance_mm;     /**< smallest distance to an avoided voxel outside the target */
-  int valid;               /**< clearance and length respected */
+  double target_mm[3];  /**< the tip (the target's centroid) */
+  double surface_mm[3]; /**< where the needle meets the target */
+  double axis[3];       /**< unit, entry to target */
+  double length_mm;     /**< skin to target */
+  double clearance_mm;  /**< lower bound of the distance from the path (skin to the target surface)
+                           to avoided voxel centres */
+  int valid;            /**< clearance and length respected */
   carm_ablation_zone zone; /**< placed along the needle */
   carm_ablation_coverage coverage;
-  double heat_sink_diameter_mm[3];           /**< largest vessel diameter (artery,
-                                                  portal, hepatic vein) touching the
-                                                  zone; 0 none */
-  int heat_sink;                             /**< 1: a vessel >= 3 mm touches the zone */
+  double heat_sink_diameter_mm; /**< largest vessel diameter touching the zone; 0 none */
+  int heat_sink_label;          /**< that vessel's label (label method), -1 otherwise */
+  int heat_sink;                /**< 1: a vessel >= 3 mm touches the zone */
   double bullseye_lao_deg, bullseye_cra_deg; /**< view along the needle */
   int bullseye_reachable;
   double progress_lao_deg[2], progress_cra_deg[2]; /**< perpendicular views */
