@@ -17,12 +17,39 @@ typedef struct raw_seg {
   int64_t new_id;
 } raw_seg;
 
+typedef struct id_index {
+  int64_t id;
+  int64_t at;
+} id_index;
+
+static int id_cmp(const void *pa, const void *pb) {
+  const id_index *a = pa, *b = pb;
+  return a->id < b->id ? -1 : (a->id > b->id ? 1 : 0);
+}
+
+/* Index of `id` in the sorted table, -1 when absent. */
+static int64_t id_find(const id_index *t, size_t n, int64_t id) {
+  size_t lo = 0, hi = n;
+  while (lo < hi) {
+    size_t mid = lo + (hi - lo) / 2;
+    if (t[mid].id < id) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  return lo < n && t[lo].id == id ? t[lo].at : -1;
+}
+
 static json_t *get2(json_t *o, const char *a, const char *b) {
   json_t *v = json_object_get(o, a);
   return v != NULL ? v : json_object_get(o, b);
 }
 
 static void free_segments(carm_seg_segment *segs, int64_t n) {
+  if (segs == NULL) {
+    return;
+  }
   for (int64_t i = 0; i < n; i++) {
     free(segs[i].points_mm);
     free(segs[i].radius_mm);
@@ -127,10 +154,21 @@ carm_status carm_seg_tree_read_json(carm_seg_tree **out, int64_t **source_ids, c
       raw[i].keep = k != NULL && strcmp(k, kind) == 0;
     }
     n_keep += raw[i].keep;
-    for (size_t j = 0; j < i; j++) {
-      if (raw[j].file_id == raw[i].file_id) {
+  }
+  id_index *ids_sorted = st == CARM_OK ? malloc((n_raw + 1) * sizeof *ids_sorted) : NULL;
+  if (st == CARM_OK && ids_sorted == NULL) {
+    st = carm_error(CARM_ERR_NOMEM, "tree read: out of memory");
+  }
+  if (st == CARM_OK) {
+    for (size_t i = 0; i < n_raw; i++) {
+      ids_sorted[i].id = raw[i].file_id;
+      ids_sorted[i].at = (int64_t)i;
+    }
+    qsort(ids_sorted, n_raw, sizeof *ids_sorted, id_cmp);
+    for (size_t i = 1; i < n_raw; i++) {
+      if (ids_sorted[i].id == ids_sorted[i - 1].id) {
         st = carm_error(CARM_ERR_FORMAT, "%s: duplicate segment id %lld", path,
-                        (long long)raw[i].file_id);
+                        (long long)ids_sorted[i].id);
         break;
       }
     }
@@ -140,13 +178,7 @@ carm_status carm_seg_tree_read_json(carm_seg_tree **out, int64_t **source_ids, c
     if (raw[i].parent_file_id < 0) {
       continue;
     }
-    int64_t p = -1;
-    for (size_t j = 0; j < n_raw; j++) {
-      if (raw[j].file_id == raw[i].parent_file_id) {
-        p = (int64_t)j;
-        break;
-      }
-    }
+    int64_t p = id_find(ids_sorted, n_raw, raw[i].parent_file_id);
     if (p < 0) {
       st = carm_error(CARM_ERR_FORMAT, "%s: segment %lld: unknown parent %lld", path,
                       (long long)raw[i].file_id, (long long)raw[i].parent_file_id);
@@ -158,20 +190,49 @@ carm_status carm_seg_tree_read_json(carm_seg_tree **out, int64_t **source_ids, c
     st = carm_error(CARM_ERR_INVALID, "%s: no segment%s%s", path, kind ? " of kind " : "",
                     kind ? kind : "");
   }
-  /* order parents before children (repeated sweeps; a cycle never resolves) */
+  /* order parents before children: breadth first from the roots through
+   * child lists; segments never reached sit on a parent cycle */
   int64_t n_ord = 0;
-  while (st == CARM_OK && n_ord < n_keep) {
-    int64_t before = n_ord;
-    for (size_t i = 0; i < n_raw; i++) {
-      if (raw[i].keep && raw[i].new_id < 0 &&
-          (raw[i].parent < 0 || raw[raw[i].parent].new_id >= 0)) {
-        raw[i].new_id = n_ord;
-        order[n_ord++] = (int64_t)i;
+  if (st == CARM_OK) {
+    int64_t *first = calloc(n_raw + 1, sizeof *first);
+    int64_t *kids = malloc((n_raw + 1) * sizeof *kids);
+    if (first == NULL || kids == NULL) {
+      st = carm_error(CARM_ERR_NOMEM, "tree read: out of memory");
+    } else {
+      for (size_t i = 0; i < n_raw; i++) {
+        if (raw[i].keep && raw[i].parent >= 0) {
+          first[raw[i].parent + 1]++;
+        }
+      }
+      for (size_t i = 0; i < n_raw; i++) {
+        first[i + 1] += first[i];
+      }
+      int64_t *fill = order; /* scratch: reused below once kids is filled */
+      memcpy(fill, first, n_raw * sizeof *fill);
+      for (size_t i = 0; i < n_raw; i++) {
+        if (raw[i].keep && raw[i].parent >= 0) {
+          kids[fill[raw[i].parent]++] = (int64_t)i;
+        }
+      }
+      for (size_t i = 0; i < n_raw; i++) {
+        if (raw[i].keep && raw[i].parent < 0) {
+          raw[i].new_id = n_ord;
+          order[n_ord++] = (int64_t)i;
+        }
+      }
+      for (int64_t q = 0; q < n_ord; q++) {
+        int64_t i = order[q];
+        for (int64_t c = first[i]; c < first[i + 1]; c++) {
+          raw[kids[c]].new_id = n_ord;
+          order[n_ord++] = kids[c];
+        }
+      }
+      if (n_ord != n_keep) {
+        st = carm_error(CARM_ERR_FORMAT, "%s: the parent links form a cycle", path);
       }
     }
-    if (n_ord == before) {
-      st = carm_error(CARM_ERR_FORMAT, "%s: the parent links form a cycle", path);
-    }
+    free(first);
+    free(kids);
   }
   carm_seg_tree *tree = NULL;
   carm_seg_segment *out_segs = NULL;
@@ -222,6 +283,7 @@ carm_status carm_seg_tree_read_json(carm_seg_tree **out, int64_t **source_ids, c
   }
   free(raw);
   free(order);
+  free(ids_sorted);
   json_decref(root);
   if (st != CARM_OK) {
     free_segments(out_segs, n_keep);
