@@ -6,6 +6,7 @@
 #include "carm/io.h"
 #include "carm/project.h"
 #include "carm/phantom.h"
+#include "carm/recon.h"
 #include "carm/render.h"
 #include "carm/server.h"
 #include "carm/plan.h"

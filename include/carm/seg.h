@@ -109,7 +109,8 @@ typedef struct carm_seg_vesselness_opts {
  * and V = 0 unless l2 and l3 are negative (bright) or positive (dark). The
  * output is the maximum of V over the scales, in [0, 1). `scale_out` (may be
  * NULL) receives the sigma (mm) that gave the maximum (0 where V = 0). When
- * c is automatic each scale is smoothed twice (a first pass finds max S).
+ * c is automatic a first pass finds max S: the smoothed scales are kept for
+ * the second pass when they fit in 1 GiB, else smoothed again.
  * For a solid tube of radius r the response on its axis peaks near
  * sigma = r / sqrt(2).
  */

@@ -5,6 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Extra memory the automatic-c path may use to keep smoothed scales. */
+#define SEG_VESSELNESS_CACHE_BYTES (1024.0 * 1024.0 * 1024.0)
+
 /* Largest scale-normalised Hessian norm S over the volume `sm` (smoothed). */
 static double max_hessian_norm(const carm_volume *sm, double s2) {
   double inv2[3], invx[3];
@@ -106,6 +109,7 @@ carm_status carm_seg_vesselness(carm_volume *out, carm_volume *scale_out, const 
     return carm_error(CARM_ERR_INVALID, "vesselness: alpha and beta must be > 0, c finite");
   }
   carm_volume *sm = NULL;
+  carm_volume *cache[CARM_SEG_MAX_SCALES] = {NULL};
   st = carm_volume_create_like(&sm, in);
   if (st != CARM_OK) {
     return st;
@@ -114,15 +118,37 @@ carm_status carm_seg_vesselness(carm_volume *out, carm_volume *scale_out, const 
   double c = opts->c;
   int passes = c > 0.0 ? 1 : 2;
   int steps = (passes == 2 ? 2 * n : n), step = 0;
+  /* with automatic c every scale is needed twice: keep the smoothed
+   * volumes when they fit in SEG_VESSELNESS_CACHE_BYTES, else smooth twice */
+  int cached = 0;
+  if (passes == 2 && n > 1 &&
+      (double)n * (double)carm_volume_count(in) * sizeof(float) <= SEG_VESSELNESS_CACHE_BYTES) {
+    cached = 1;
+    for (int s = 1; s < n && cached; s++) {
+      if (carm_volume_create_like(&cache[s], in) != CARM_OK) {
+        cached = 0;
+      }
+    }
+    if (!cached) {
+      for (int s = 1; s < n; s++) {
+        carm_volume_destroy(cache[s]);
+        cache[s] = NULL;
+      }
+      carm_error_clear();
+    }
+  }
   if (c <= 0.0) {
     double smax = 0.0;
-    for (int s = 0; s < n; s++) {
+    /* reverse order: the last smoothing left in `sm` is scale 0, which the
+     * second pass uses first */
+    for (int s = n - 1; s >= 0; s--) {
       double sig[3] = {opts->sigmas_mm[s], opts->sigmas_mm[s], opts->sigmas_mm[s]};
-      st = carm_seg_gaussian(sm, in, sig);
+      carm_volume *dst = (cached && s > 0) ? cache[s] : sm;
+      st = carm_seg_gaussian(dst, in, sig);
       if (st != CARM_OK) {
         goto cleanup;
       }
-      double m = max_hessian_norm(sm, sig[0] * sig[0]);
+      double m = max_hessian_norm(dst, sig[0] * sig[0]);
       smax = m > smax ? m : smax;
       if (carm_progress_report(&opts->progress, (double)++step / steps, "vesselness")) {
         st = carm_error(CARM_ERR_CANCELLED, "vesselness cancelled");
@@ -141,11 +167,17 @@ carm_status carm_seg_vesselness(carm_volume *out, carm_volume *scale_out, const 
   for (int s = 0; s < n; s++) {
     double sigma = opts->sigmas_mm[s];
     double sig[3] = {sigma, sigma, sigma};
-    st = carm_seg_gaussian(sm, in, sig);
-    if (st != CARM_OK) {
-      goto cleanup;
+    const carm_volume *src = sm;
+    if (cached && s > 0) {
+      src = cache[s];
+    } else if (!(passes == 2 && s == 0)) {
+      /* scale 0 is still in `sm` after the first pass */
+      st = carm_seg_gaussian(sm, in, sig);
+      if (st != CARM_OK) {
+        goto cleanup;
+      }
     }
-    accumulate_scale(out, scale_out, sm, sigma, sigma * sigma, opts, c);
+    accumulate_scale(out, scale_out, src, sigma, sigma * sigma, opts, c);
     if (carm_progress_report(&opts->progress, (double)++step / steps, "vesselness")) {
       st = carm_error(CARM_ERR_CANCELLED, "vesselness cancelled");
       goto cleanup;
@@ -158,5 +190,8 @@ carm_status carm_seg_vesselness(carm_volume *out, carm_volume *scale_out, const 
   st = CARM_OK;
 cleanup:
   carm_volume_destroy(sm);
+  for (int s = 0; s < CARM_SEG_MAX_SCALES; s++) {
+    carm_volume_destroy(cache[s]);
+  }
   return st;
 }

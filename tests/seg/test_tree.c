@@ -224,6 +224,19 @@ static void test_spur(void) {
   carm_seg_tree_destroy(pruned);
   o.version = 2;
   CHECK(carm_seg_tree_build(&raw, m, &o, NULL) == CARM_ERR_INVALID);
+  /* an empty mask gives an empty tree, which still exports */
+  carm_volume *empty = make_like(m);
+  carm_seg_tree *none = NULL;
+  CHECK(carm_seg_tree_build(&none, empty, NULL, NULL) == CARM_OK);
+  if (none != NULL) {
+    CHECK(none->n_segments == 0 && none->n_roots == 0 && none->n_bifurcations == 0);
+    char path[64];
+    snprintf(path, sizeof path, "seg_empty_%d.json", (int)getpid());
+    CHECK(carm_seg_tree_write_json(none, path) == CARM_OK);
+    remove(path);
+  }
+  carm_seg_tree_destroy(none);
+  carm_volume_destroy(empty);
   CHECK(carm_seg_tree_build(NULL, m, NULL, NULL) == CARM_ERR_INVALID);
   carm_volume_destroy(m);
 }
