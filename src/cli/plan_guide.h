@@ -19,5 +19,6 @@ json_t *plan_vec3_json(const double v[3]);
 int carm_plan_feeders(int argc, char **argv);
 int carm_plan_ablation(int argc, char **argv);
 int carm_plan_couinaud(int argc, char **argv);
+int carm_plan_views(int argc, char **argv);
 
 #endif

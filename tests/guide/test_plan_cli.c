@@ -91,6 +91,24 @@ int main(void) {
     }
   }
   CHECK(total > 0 && matched == total);
+  /* working views of the first feeder's path, alone */
+  int first_id = (int)json_integer_value(json_object_get(
+      json_array_get(json_object_get(json_array_get(tums, 0), "feeders"), 0), "segment"));
+  snprintf(cmd, sizeof cmd,
+           "'%s' plan views --tree %s --segment %d --map %s/views.png > %s/views.json", carm, tree,
+           first_id, dir, dir);
+  CHECK(run(cmd) == 0);
+  snprintf(cmd, sizeof cmd, "%s/views.json", dir);
+  json_t *vw = json_load_file(cmd, 0, NULL);
+  json_t *best = json_object_get(vw, "best");
+  CHECK(json_array_size(best) == 5);
+  for (size_t i = 1; i < json_array_size(best); i++) {
+    CHECK(json_number_value(json_object_get(json_array_get(best, i), "score")) >=
+          json_number_value(json_object_get(json_array_get(best, i - 1), "score")));
+  }
+  json_decref(vw);
+  snprintf(cmd, sizeof cmd, "%s/views.png", dir);
+  CHECK(exists(cmd));
   double perf =
       json_number_value(json_object_get(json_object_get(doc, "injection"), "perfused_ml"));
   double liver = json_number_value(json_object_get(json_object_get(doc, "injection"), "liver_ml"));
