@@ -203,15 +203,26 @@ static int cand_cmp(const void *pa, const void *pb) {
   return a->key > b->key ? -1 : (a->key < b->key ? 1 : 0);
 }
 
-/* Heat sink from the tree: segments whose wall touches the zone. */
+/* Heat sink from the tree: centrelines sampled every 0.5 mm; a wall that
+ * touches the zone (depth of the axis point >= -radius) counts. */
 static void heat_sink_tree(carm_needle *n, const carm_seg_tree *t) {
   for (int64_t s = 0; s < t->n_segments; s++) {
     const carm_seg_segment *g = &t->segments[s];
-    for (int64_t i = 0; i < g->n_points; i++) {
-      double r = g->radius_mm[i];
-      if (carm_ablation_zone_depth(&n->zone, g->points_mm[i]) >= -r &&
-          2.0 * r > n->heat_sink_diameter_mm) {
-        n->heat_sink_diameter_mm = 2.0 * r;
+    for (int64_t i = 0; i + 1 < g->n_points; i++) {
+      double d[3] = {g->points_mm[i + 1][0] - g->points_mm[i][0],
+                     g->points_mm[i + 1][1] - g->points_mm[i][1],
+                     g->points_mm[i + 1][2] - g->points_mm[i][2]};
+      int m = (int)ceil(carm_vec3_norm(d) / 0.5);
+      m = m < 1 ? 1 : m;
+      for (int q = 0; q <= m; q++) {
+        double u = (double)q / m, p[3];
+        for (int a = 0; a < 3; a++) {
+          p[a] = g->points_mm[i][a] + u * d[a];
+        }
+        double r = g->radius_mm[i] + u * (g->radius_mm[i + 1] - g->radius_mm[i]);
+        if (2.0 * r > n->heat_sink_diameter_mm && carm_ablation_zone_depth(&n->zone, p) >= -r) {
+          n->heat_sink_diameter_mm = 2.0 * r;
+        }
       }
     }
   }

@@ -158,8 +158,8 @@ int main(void) {
         double ijk[3] = {(double)i, (double)j, (double)k}, p[3];
         carm_volume_index_to_point(v, ijk, p);
         float l = (fabs(p[0]) < 50 && fabs(p[1]) < 50 && fabs(p[2]) < 50) ? 1.0f : 0.0f;
-        if (l > 0 && hypot(p[0] - 20.0, p[1]) < 3.0) {
-          l = 4.0f; /* vessel along z at x = 20 */
+        if (l > 0 && hypot(p[0] - 20.0, p[1]) < 4.0) {
+          l = 4.0f; /* vessel along z at x = 20, 8 mm wide */
         }
         if (carm_vec3_norm(p) < 10.0) {
           l = 10.0f;
@@ -186,6 +186,39 @@ int main(void) {
     check_views(&sn[0], &so.limits);
   }
   free(sn);
+  /* heat sink: a 50 x 30 mm zone along x reaches the 8 mm vessel at x = 20
+   * (wall at 16 mm); from the labels (estimate) and from a centreline */
+  so.long_mm = 50.0;
+  so.short_mm = 30.0;
+  so.zone_search = 0;
+  CHECK(carm_needle_plan(&sn, &ns, 1, v, 10, &so) == CARM_OK);
+  if (ns == 1) {
+    printf("heat sink from labels: diameter %.2f mm (true 8)\n", sn[0].heat_sink_diameter_mm);
+    CHECK(sn[0].heat_sink);
+    CHECK(sn[0].heat_sink_diameter_mm >= 3.0 && sn[0].heat_sink_diameter_mm <= 10.0);
+  }
+  free(sn);
+  double vp[2][3] = {{20, 0, -50}, {20, 0, 50}}, vr[2] = {4, 4};
+  carm_seg_segment vs = {0, -1, CARM_SEG_SEGMENT_ROOT, 2, vp, vr};
+  carm_seg_tree vt = {1, &vs, 0, 2, 1, "vessel"};
+  so.vessels = &vt;
+  CHECK(carm_needle_plan(&sn, &ns, 1, v, 10, &so) == CARM_OK);
+  if (ns == 1) {
+    CHECK(sn[0].heat_sink);
+    CHECK_NEAR(sn[0].heat_sink_diameter_mm, 8.0, 1e-12);
+  }
+  free(sn);
+  so.short_mm = 12.0; /* too thin to reach the vessel sideways: x <= 25 along the axis only */
+  so.long_mm = 20.0;  /* reaches x = 10 only */
+  CHECK(carm_needle_plan(&sn, &ns, 1, v, 10, &so) == CARM_OK);
+  if (ns == 1) {
+    CHECK(!sn[0].heat_sink);
+  }
+  free(sn);
+  so.vessels = NULL;
+  so.zone_search = 1;
+  so.long_mm = 30.0;
+  so.short_mm = 20.0;
   so.has_entry = 0;
   so.n_directions = 400;
   CHECK(carm_needle_plan(&sn, &ns, 3, v, 10, &so) == CARM_OK);
