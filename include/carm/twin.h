@@ -115,8 +115,9 @@ typedef struct carm_contrast_protocol {
 /** Fill `p` with the default protocol (docs/twin.md). */
 void carm_contrast_default(carm_contrast_protocol *p);
 
-/** Validate a protocol: finite values, time_to_peak > 0, alpha > 0,
- * mu_water > 0, 1 <= n_curves <= CARM_CONTRAST_MAX_CURVES. */
+/** Validate a protocol: finite values, time_to_peak in [0.01, 1e4] s,
+ * alpha in [0.1, 100], |arrival| <= 1e5 s, mu_water in (0, 1],
+ * 1 <= n_curves <= CARM_CONTRAST_MAX_CURVES, unique curve names. */
 carm_status carm_contrast_check(const carm_contrast_protocol *p);
 
 /** One curve's enhancement (HU) at time t_s (seconds after injection). */
@@ -134,6 +135,9 @@ int carm_contrast_find_curve(const carm_contrast_protocol *p, const char *name);
  * are refused with a message naming the key. `*p` is written only on
  * success. */
 carm_status carm_contrast_read(carm_contrast_protocol *p, const char *path);
+
+/** The same, from `size` bytes of JSON in memory. */
+carm_status carm_contrast_read_memory(carm_contrast_protocol *p, const void *data, size_t size);
 
 /** The protocol as a JSON text (the file format); the caller frees it with
  * free(). NULL when out of memory. */

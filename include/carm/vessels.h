@@ -47,7 +47,9 @@ typedef struct carm_vessels_info {
  *  1. intensity threshold T: given, or Otsu; when more than 5 % of the
  *     volume lies above the first Otsu threshold (soft tissue present, not a
  *     DSA), a second Otsu on the voxels above it separates contrast and bone
- *     from tissue;
+ *     from tissue; then, automatic only, T is lowered to the half-maximum
+ *     between the background class mean and the median of the tubular seeds
+ *     (the vessel boundary);
  *  2. multi-scale vesselness (Frangi) at sigmas from min/√2 to max/√2 mm;
  *  3. mask = voxels >= T connected (26) to a seed voxel >= T whose
  *     vesselness is >= seed_vesselness (bright blobs and plates without a

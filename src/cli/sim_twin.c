@@ -19,12 +19,13 @@
 const char sim_twin_phantom_usage[] =
     "usage: carm sim phantom --liver [--seed N] [--tumours K] [--no-hypo] [--no-catheter]\n"
     "                        [--liver-volume ML] [--protocol P.json] [--time S]\n"
-    "                        [--voxel MM] -o DIR\n"
+    "                        [--voxel MM | --size NX,NY,NZ [--spacing SX,SY,SZ]] -o DIR\n"
     "\n"
     "The digital liver phantom (docs/twin.md): body, spine and ribs, liver,\n"
     "hepatic arterial tree (Murray's law), portal and hepatic veins, 1-3\n"
     "hypervascular tumours with known feeders, a hypovascular lesion, a catheter.\n"
-    "Writes, on a 250 x 250 x 200 mm grid centred on the isocentre (patient LPS):\n"
+    "Writes, on a 250 x 250 x 200 mm grid centred on the isocentre (patient LPS;\n"
+    "or --size voxels of --spacing mm, centred there):\n"
     "  DIR/phantom.mha    attenuation (1/mm) at --time s after injection\n"
     "                     (default 6.5: mid arterial sweep)\n"
     "  DIR/labels.nii.gz  labels (uint8; table in truth.json and docs/twin.md)\n"
@@ -211,11 +212,36 @@ static int build_twin(const char *cmd, const twin_args *a, carm_twin **out) {
   return CLI_OK;
 }
 
+/* The output grid: the default field of view at voxel_mm, or size[]
+ * voxels of spacing[] mm centred on the isocentre when size[0] > 0. */
+typedef struct grid_spec {
+  double voxel_mm;
+  int64_t size[3];
+  double spacing[3];
+} grid_spec;
+
+static carm_status make_out_grid(const grid_spec *g, carm_volume **out) {
+  if (g->size[0] <= 0) {
+    return carm_twin_fov_grid(g->voxel_mm, out);
+  }
+  carm_volume *v = NULL;
+  carm_status st = carm_volume_create(&v, g->size);
+  if (st != CARM_OK) {
+    return st;
+  }
+  for (int k = 0; k < 3; k++) {
+    v->spacing[k] = g->spacing[k];
+    v->origin[k] = -0.5 * (double)(g->size[k] - 1) * g->spacing[k];
+  }
+  *out = v;
+  return CARM_OK;
+}
+
 /* Ground truth files into `dir`: labels, tree, truth, protocol. */
-static int write_truth(const char *cmd, const carm_twin *tw, const char *dir, double voxel_mm,
+static int write_truth(const char *cmd, const carm_twin *tw, const char *dir, const grid_spec *g,
                        outputs *o) {
   carm_volume *lab = NULL;
-  carm_status st = carm_twin_fov_grid(voxel_mm, &lab);
+  carm_status st = make_out_grid(g, &lab);
   if (st == CARM_OK) {
     fprintf(stderr, "carm %s: painting the labels\n", cmd);
     st = carm_twin_labels(tw, lab);
@@ -244,10 +270,10 @@ static int write_truth(const char *cmd, const carm_twin *tw, const char *dir, do
 }
 
 /* The attenuation at t_s (without contrast when t_s is NaN). */
-static int write_mu(const char *cmd, const carm_twin *tw, double t_s, double voxel_mm,
+static int write_mu(const char *cmd, const carm_twin *tw, double t_s, const grid_spec *g,
                     const char *path) {
   carm_volume *v = NULL;
-  carm_status st = carm_twin_fov_grid(voxel_mm, &v);
+  carm_status st = make_out_grid(g, &v);
   if (st == CARM_OK && isnan(t_s)) {
     fprintf(stderr, "carm %s: painting the attenuation without contrast\n", cmd);
     double values[CARM_TWIN_C_COUNT];
@@ -282,7 +308,9 @@ static int parse_positive(const char *cmd, const char *opt, const char *v, doubl
 int sim_twin_phantom(int argc, char **argv) {
   const char *cmd = "sim phantom";
   twin_args a = {CARM_TWIN_INIT, NULL, NULL};
-  double t_s = 6.5, voxel = 1.0;
+  double t_s = 6.5;
+  grid_spec grid = {1.0, {0, 0, 0}, {1.0, 1.0, 1.0}};
+  int have_spacing = 0;
   for (int i = 1; i < argc; i++) {
     int r = parse_twin_opt(cmd, argc, argv, &i, &a);
     if (r < 0) {
@@ -298,9 +326,22 @@ int sim_twin_phantom(int argc, char **argv) {
       }
       i++;
     } else if (strcmp(argv[i], "--voxel") == 0 && v != NULL) {
-      if (parse_positive(cmd, "--voxel", v, 0.25, 10.0, &voxel) != CLI_OK) {
+      if (parse_positive(cmd, "--voxel", v, 0.25, 10.0, &grid.voxel_mm) != CLI_OK) {
         return CLI_USAGE;
       }
+      i++;
+    } else if (strcmp(argv[i], "--size") == 0 && v != NULL) {
+      if (cli_parse_int64s(v, grid.size, 3) != 0 || grid.size[0] < 1 || grid.size[1] < 1 ||
+          grid.size[2] < 1 || grid.size[0] > 4096 || grid.size[1] > 4096 || grid.size[2] > 4096) {
+        return cli_fail(CLI_USAGE, cmd, "--size must be NX,NY,NZ (1..4096), got '%s'", v);
+      }
+      i++;
+    } else if (strcmp(argv[i], "--spacing") == 0 && v != NULL) {
+      if (cli_parse_doubles(v, grid.spacing, 3) != 0 || !(grid.spacing[0] > 0.0) ||
+          !(grid.spacing[1] > 0.0) || !(grid.spacing[2] > 0.0)) {
+        return cli_fail(CLI_USAGE, cmd, "--spacing must be SX,SY,SZ mm (> 0), got '%s'", v);
+      }
+      have_spacing = 1;
       i++;
     } else {
       return cli_fail(CLI_USAGE, cmd, "unknown or incomplete option '%s' (see --help)", argv[i]);
@@ -308,6 +349,14 @@ int sim_twin_phantom(int argc, char **argv) {
   }
   if (a.out == NULL) {
     return cli_fail(CLI_USAGE, cmd, "missing -o DIR");
+  }
+  if (have_spacing && grid.size[0] == 0) {
+    return cli_fail(CLI_USAGE, cmd, "--spacing goes with --size");
+  }
+  if (grid.size[0] > 0 && !have_spacing) {
+    for (int k = 0; k < 3; k++) {
+      grid.spacing[k] = grid.voxel_mm;
+    }
   }
   carm_twin *tw = NULL;
   int rc = build_twin(cmd, &a, &tw);
@@ -318,10 +367,10 @@ int sim_twin_phantom(int argc, char **argv) {
   rc = make_dir(cmd, &o, a.out);
   if (rc == CLI_OK) {
     const char *mu = track(&o, join(a.out, "phantom.mha"));
-    rc = mu != NULL ? write_mu(cmd, tw, t_s, voxel, mu) : CLI_FAIL;
+    rc = mu != NULL ? write_mu(cmd, tw, t_s, &grid, mu) : CLI_FAIL;
   }
   if (rc == CLI_OK) {
-    rc = write_truth(cmd, tw, a.out, voxel, &o);
+    rc = write_truth(cmd, tw, a.out, &grid, &o);
   }
   if (rc == CLI_OK) {
     fprintf(stderr, "carm %s: %d tumour(s), %d vessel segments, liver %.0f mL -> %s\n", cmd,
@@ -532,6 +581,7 @@ int sim_sweep(int argc, char **argv) {
     phases[n_phases].so.seed = mix_seed(a.twin.seed, 3);
     n_phases++;
   }
+  grid_spec tgrid = {truth_voxel, {0, 0, 0}, {1.0, 1.0, 1.0}};
   outputs o = {{NULL}, 0};
   carm_acquire_plan *plan = NULL;
   char *truth_dir = NULL;
@@ -583,13 +633,13 @@ int sim_sweep(int argc, char **argv) {
       if (ph->so.contrast == 0.0) {
         mid = NAN; /* the mask's truth: no contrast at all */
       }
-      rc = path != NULL ? write_mu(cmd, tw, mid, truth_voxel, path) : CLI_FAIL;
+      rc = path != NULL ? write_mu(cmd, tw, mid, &tgrid, path) : CLI_FAIL;
     }
     carm_volume_destroy(proj);
     carm_geometry_destroy(geo);
   }
   if (rc == CLI_OK) {
-    rc = write_truth(cmd, tw, truth_dir, truth_voxel, &o);
+    rc = write_truth(cmd, tw, truth_dir, &tgrid, &o);
   }
   if (rc == CLI_OK) {
     fprintf(stderr, "carm %s: %d sweep(s), %d tumour(s) -> %s\n", cmd, n_phases, tw->n_tumours,

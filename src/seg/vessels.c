@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static carm_status pick_threshold(const carm_volume *vol, double *t, int *dsa_like) {
+static carm_status pick_threshold(const carm_volume *vol, double *t, int *dsa_like, double *t_low) {
   double t1 = 0.0;
   carm_status st = carm_seg_otsu(&t1, vol, NULL, 1024);
   if (st != CARM_OK) {
@@ -20,9 +20,11 @@ static carm_status pick_threshold(const carm_volume *vol, double *t, int *dsa_li
   if ((double)above < 0.05 * (double)n) {
     *dsa_like = 1;
     *t = t1;
+    *t_low = -INFINITY;
     return CARM_OK;
   }
   *dsa_like = 0;
+  *t_low = t1;
   carm_volume *upper = NULL;
   st = carm_volume_create_like(&upper, vol);
   if (st != CARM_OK) {
@@ -62,9 +64,10 @@ carm_status carm_vessels_extract(carm_volume **mask_out, carm_seg_tree **tree_ou
   carm_vessels_info inf;
   memset(&inf, 0, sizeof inf);
   inf.threshold = opts->threshold;
+  double t_low = -INFINITY;
   if (isfinite(opts->threshold)) {
     inf.dsa_like = 0;
-  } else if ((st = pick_threshold(vol, &inf.threshold, &inf.dsa_like)) != CARM_OK) {
+  } else if ((st = pick_threshold(vol, &inf.threshold, &inf.dsa_like, &t_low)) != CARM_OK) {
     goto cleanup;
   }
   if (carm_progress_report(&opts->progress, 0.05, "vesselness")) {
@@ -90,10 +93,67 @@ carm_status carm_vessels_extract(carm_volume **mask_out, carm_seg_tree **tree_ou
   if ((st = carm_seg_vesselness(vness, NULL, vol, &vo)) != CARM_OK) {
     goto cleanup;
   }
-  /* 2 = seed (bright and tubular), 1 = bright, 0 = background */
-  const float t = (float)inf.threshold;
   const float vs = (float)opts->seed_vesselness;
   int64_t n = carm_volume_count(vol);
+  if (!isfinite(opts->threshold)) {
+    /* Otsu splits tissue from everything bright (contrast and bone) well
+     * above the vessel boundary; the boundary of a vessel sits half-way
+     * between the tissue around it and its lumen: refine the threshold to
+     * the mean of the background class (above t_low) and the median of the
+     * tubular seeds, the half-maximum. */
+    double sum_bg = 0.0;
+    int64_t n_bg = 0;
+    int64_t n_seed = 0;
+    for (int64_t i = 0; i < n; i++) {
+      float v = vol->data[i];
+      if (v < inf.threshold && v > t_low) {
+        sum_bg += v;
+        n_bg++;
+      } else if (v >= inf.threshold && vness->data[i] >= vs) {
+        work->data[n_seed++] = v;
+      }
+    }
+    if (n_bg > 0 && n_seed > 0) {
+      /* median of the seeds (work holds them; it is rewritten below) */
+      int64_t half = n_seed / 2;
+      float *a = work->data;
+      int64_t lo = 0;
+      int64_t hi = n_seed - 1;
+      while (lo < hi) { /* quickselect */
+        float pivot = a[(lo + hi) / 2];
+        int64_t i = lo;
+        int64_t j = hi;
+        while (i <= j) {
+          while (a[i] < pivot) {
+            i++;
+          }
+          while (a[j] > pivot) {
+            j--;
+          }
+          if (i <= j) {
+            float tmp = a[i];
+            a[i] = a[j];
+            a[j] = tmp;
+            i++;
+            j--;
+          }
+        }
+        if (half <= j) {
+          hi = j;
+        } else if (half >= i) {
+          lo = i;
+        } else {
+          break;
+        }
+      }
+      double refined = 0.5 * (sum_bg / (double)n_bg + (double)a[half]);
+      if (refined < inf.threshold) {
+        inf.threshold = refined;
+      }
+    }
+  }
+  /* 2 = seed (bright and tubular), 1 = bright, 0 = background */
+  const float t = (float)inf.threshold;
   for (int64_t i = 0; i < n; i++) {
     float v = vol->data[i];
     work->data[i] = v >= t ? (vness->data[i] >= vs ? 2.0f : 1.0f) : 0.0f;

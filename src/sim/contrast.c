@@ -90,13 +90,19 @@ carm_status carm_contrast_check(const carm_contrast_protocol *p) {
       return carm_error(CARM_ERR_INVALID, "contrast protocol: curve '%s': bad arrival or peak",
                         c->name);
     }
-    if (!isfinite(c->time_to_peak_s) || c->time_to_peak_s <= 0.0 || c->time_to_peak_s > 1e4) {
-      return carm_error(CARM_ERR_INVALID, "contrast protocol: curve '%s': time_to_peak_s %g <= 0",
+    if (!isfinite(c->time_to_peak_s) || c->time_to_peak_s < 0.01 || c->time_to_peak_s > 1e4) {
+      return carm_error(CARM_ERR_INVALID,
+                        "contrast protocol: curve '%s': time_to_peak_s %g not in [0.01, 1e4]",
                         c->name, c->time_to_peak_s);
     }
-    if (!isfinite(c->alpha) || c->alpha <= 0.0 || c->alpha > 100.0) {
-      return carm_error(CARM_ERR_INVALID, "contrast protocol: curve '%s': alpha %g not in (0, 100]",
-                        c->name, c->alpha);
+    if (!isfinite(c->alpha) || c->alpha < 0.1 || c->alpha > 100.0) {
+      return carm_error(CARM_ERR_INVALID,
+                        "contrast protocol: curve '%s': alpha %g not in [0.1, 100]", c->name,
+                        c->alpha);
+    }
+    if (fabs(c->arrival_s) > 1e5) {
+      return carm_error(CARM_ERR_INVALID, "contrast protocol: curve '%s': |arrival_s| > 1e5",
+                        c->name);
     }
   }
   for (int c = 0; c < CARM_TWIN_C_COUNT; c++) {
@@ -120,6 +126,9 @@ double carm_contrast_curve_hu(const carm_contrast_curve *curve, double t_s) {
     return 0.0;
   }
   double x = tau / curve->time_to_peak_s;
+  if (!(x < 1e7)) {
+    return 0.0; /* far in the tail (alpha >= 0.1): below 1e-300 of the peak */
+  }
   return curve->peak_hu * exp(curve->alpha * (log(x) + 1.0 - x));
 }
 
@@ -296,18 +305,10 @@ static carm_status read_compartments(carm_contrast_protocol *p, json_t *obj) {
   return CARM_OK;
 }
 
-carm_status carm_contrast_read(carm_contrast_protocol *p, const char *path) {
+static carm_status contrast_from_json(carm_contrast_protocol *p, json_t *root, const char *path) {
   static const char *const top_keys[] = {"version",      "mu_water_per_mm", "injection", "curves",
                                          "compartments", "formula",         NULL};
   static const char *const inj_keys[] = {"site", "rate_ml_s", "duration_s", NULL};
-  if (p == NULL || path == NULL) {
-    return carm_error(CARM_ERR_INVALID, "contrast protocol: NULL argument");
-  }
-  json_error_t jerr;
-  json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
-  if (root == NULL) {
-    return carm_error(CARM_ERR_FORMAT, "%s: line %d: %s", path, jerr.line, jerr.text);
-  }
   carm_contrast_protocol q;
   carm_contrast_default(&q);
   carm_status st = CARM_OK;
@@ -372,6 +373,36 @@ carm_status carm_contrast_read(carm_contrast_protocol *p, const char *path) {
     *p = q;
   }
 cleanup:
+  return st;
+}
+
+carm_status carm_contrast_read(carm_contrast_protocol *p, const char *path) {
+  if (p == NULL || path == NULL) {
+    return carm_error(CARM_ERR_INVALID, "contrast protocol: NULL argument");
+  }
+  json_error_t jerr;
+  json_t *root = json_load_file(path, JSON_REJECT_DUPLICATES, &jerr);
+  if (root == NULL && jerr.line < 0) {
+    return carm_error(CARM_ERR_IO, "%s", jerr.text);
+  }
+  if (root == NULL) {
+    return carm_error(CARM_ERR_FORMAT, "line %d: %s", jerr.line, jerr.text);
+  }
+  carm_status st = contrast_from_json(p, root, path);
+  json_decref(root);
+  return st;
+}
+
+carm_status carm_contrast_read_memory(carm_contrast_protocol *p, const void *data, size_t size) {
+  if (p == NULL || (data == NULL && size > 0)) {
+    return carm_error(CARM_ERR_INVALID, "contrast protocol: NULL argument");
+  }
+  json_error_t jerr;
+  json_t *root = json_loadb(data != NULL ? data : "", size, JSON_REJECT_DUPLICATES, &jerr);
+  if (root == NULL) {
+    return carm_error(CARM_ERR_FORMAT, "protocol: line %d: %s", jerr.line, jerr.text);
+  }
+  carm_status st = contrast_from_json(p, root, "protocol");
   json_decref(root);
   return st;
 }

@@ -49,6 +49,7 @@ carm_status carm_twin_write_tree(const carm_twin *twin, const char *path) {
   json_t *root = json_object();
   json_object_set_new(root, "format", json_string("carm-vessel-tree"));
   json_object_set_new(root, "version", json_integer(1));
+  json_object_set_new(root, "units", json_string("mm"));
   json_object_set_new(root, "seed", json_integer((json_int_t)twin->seed));
   json_object_set_new(root, "frame", json_string("patient LPS mm (the volumes' physical space)"));
   json_t *segs = json_array();
@@ -67,8 +68,8 @@ carm_status carm_twin_write_tree(const carm_twin *twin, const char *path) {
       json_array_append_new(pts, vec3(sg->points_mm[i]));
       json_array_append_new(rad, json_real(sg->radius_mm[i]));
     }
-    json_object_set_new(o, "points_mm", pts);
-    json_object_set_new(o, "radius_mm", rad);
+    json_object_set_new(o, "points", pts);
+    json_object_set_new(o, "radius", rad);
     json_array_append_new(segs, o);
   }
   json_object_set_new(root, "segments", segs);

@@ -57,7 +57,35 @@ static carm_volume *cube(const double c[3], double half, double h) {
   return v;
 }
 
+/* Murray's law and shrinking radii in the venous trees too. */
+static void check_murray(const carm_twin *tw, carm_twin_vessel kind, int want_roots) {
+  int roots = 0, bad = 0, n = 0;
+  for (int s = 0; s < tw->n_segments; s++) {
+    const carm_twin_segment *sg = &tw->segments[s];
+    if (sg->kind != kind) {
+      continue;
+    }
+    n++;
+    roots += sg->parent < 0;
+    double sum3 = 0.0;
+    for (int c = 0; c < tw->n_segments; c++) {
+      if (tw->segments[c].parent == s) {
+        sum3 += pow(tw->segments[c].radius_mm[0], 3.0);
+        bad += !(tw->segments[c].radius_mm[0] < sg->radius_mm[sg->n_points - 1]);
+        bad += tw->segments[c].kind != kind;
+      }
+    }
+    double r3 = pow(sg->radius_mm[sg->n_points - 1], 3.0);
+    bad += sg->n_children > 0 && fabs(sum3 - r3) > 1e-9 * r3;
+  }
+  CHECK_MSG(roots == want_roots, "%s: %d roots", carm_twin_vessel_name((int)kind), roots);
+  CHECK_MSG(n > 50 && bad == 0, "%s: %d segments, %d violations", carm_twin_vessel_name((int)kind),
+            n, bad);
+}
+
 static void check_topology(const carm_twin *tw) {
+  check_murray(tw, CARM_TWIN_VESSEL_PORTAL, 1);
+  check_murray(tw, CARM_TWIN_VESSEL_HEPATIC_VEIN, 3);
   int roots = 0, murray_bad = 0, shrink_bad = 0, joint_bad = 0, outside = 0, max_gen = 0;
   double rmin = INFINITY;
   for (int s = 0; s < tw->n_segments; s++) {
