@@ -19,7 +19,8 @@ const char carm_cmd_plan_usage[] =
     "            [--prior-lung-gy D] [--activity-gbq A] [--density G]\n"
     "  views     best C-arm working views for a vessel path (see carm plan views --help)\n"
     "  ablation  needle trajectory and ablation-zone coverage (see carm plan ablation --help)\n"
-    "  feeders   arterial feeders of each tumour from a catheter tip\n"
+    "  feeders   arterial feeders of each tumour from a catheter tip, virtual injection\n"
+    "  couinaud  Couinaud segment of points or lesions from the portal / hepatic veins\n"
     "\n"
     "Formulas: docs/clinical.md (from CLINICAL.md, with sources).\n"
     "\n"
@@ -119,7 +120,7 @@ static int y90(int argc, char **argv) {
 
 int carm_cmd_plan(int argc, char **argv) {
   if (argc < 2) {
-    return cli_fail(CLI_USAGE, "plan", "missing subcommand (y90, views, ablation, feeders)");
+    return cli_fail(CLI_USAGE, "plan", "missing subcommand (y90, feeders, views, ablation, couinaud)");
   }
   if (strcmp(argv[1], "y90") == 0) {
     return y90(argc - 1, argv + 1);
@@ -129,6 +130,6 @@ int carm_cmd_plan(int argc, char **argv) {
       return cli_plan_subcommands[i].run(argc - 1, argv + 1);
     }
   }
-  return cli_fail(CLI_USAGE, "plan", "unknown subcommand '%s' (y90, views, ablation, feeders)",
+  return cli_fail(CLI_USAGE, "plan", "unknown subcommand '%s' (y90, feeders, views, ablation, couinaud)",
                   argv[1]);
 }
