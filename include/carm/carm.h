@@ -8,4 +8,5 @@
 #include "carm/render.h"
 #include "carm/server.h"
 #include "carm/plan.h"
+#include "carm/iterative.h"
 #endif
