@@ -9,4 +9,5 @@
 #include "carm/server.h"
 #include "carm/plan.h"
 #include "carm/iterative.h"
+#include "carm/dsa.h"
 #endif

@@ -10,9 +10,10 @@
  *   (Aₛᵀ·1); subsets = 1 is SIRT, subsets = n_views the classical SART.
  * - CGLS: conjugate gradients on the normal equations AᵀA x = Aᵀb; the
  *   residual ‖b − Ax‖ decreases monotonically.
- * - TV: ASD-POCS (Sidky & Pan 2008, as in TIGRE): an OS-SART sweep with
- *   non-negativity, then `tv_steps` steepest-descent steps on the total
- *   variation, their length tied to the size of the data step.
+ * - TV: ASD-POCS (Sidky & Pan 2008; TIGRE's ASD_POCS): an OS-SART sweep
+ *   with non-negativity, then `tv_steps` normalised steepest-descent steps
+ *   on the total variation, each of length α·dp (dp: the size of this
+ *   iteration's data step), α reduced when the TV steps outweigh the data.
  *
  * Units: projections are line integrals (volume unit × mm), as
  * carm_project_forward makes them; the volume receives the value unit
@@ -92,7 +93,7 @@ typedef struct carm_iter_opts {
 
 #define CARM_ITER_INIT                                                                             \
   {                                                                                                \
-    1, CARM_ITER_SART, 10, 8, 1.0, 0.0, 0.0, 1, 0, 0.2, 20, 0.95, 0.95, 0.99, (size_t)1 << 30, 0,  \
+    1, CARM_ITER_SART, 10, 8, 1.0, 0.0, 0.0, 1, 0, 0.03, 20, 0.95, 0.95, 0.99, (size_t)1 << 30, 0, \
         {NULL, NULL}, NULL, NULL                                                                   \
   }
 

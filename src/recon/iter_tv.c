@@ -86,7 +86,7 @@ carm_status iter_tv_run(carm_iter_plan *plan, const carm_volume *proj, carm_volu
   float *g = plan->v1;
   const double bnorm = sqrt(iter_norm2(proj->data, plan->n_pix * plan->geo->n_views, threads));
   double lambda = o->relaxation;
-  double dtvg = -1.0;
+  double alpha = o->tv_alpha;
   if (o->nonneg) {
     iter_clamp_nonneg(x, nvox, threads);
   }
@@ -101,9 +101,7 @@ carm_status iter_tv_run(carm_iter_plan *plan, const carm_volume *proj, carm_volu
     }
     memcpy(xdata, x, (size_t)nvox * sizeof(float));
     const double dp = sqrt(iter_dist2(x, prev, nvox, threads));
-    if (dtvg < 0.0) {
-      dtvg = o->tv_alpha * dp;
-    }
+    const double dtvg = alpha * dp;
     /* smoothing of the TV's gradient, relative to the image's scale */
     double xmax = 0.0;
     for (int64_t i = 0; i < nvox; i++) {
@@ -124,7 +122,7 @@ carm_status iter_tv_run(carm_iter_plan *plan, const carm_volume *proj, carm_volu
     const double dg = sqrt(iter_dist2(x, xdata, nvox, threads));
     const double residual = bnorm > 0.0 ? sqrt(res2) / bnorm : 0.0;
     if (dg > o->tv_rmax * dp && !(o->tol_residual > 0.0 && residual < o->tol_residual)) {
-      dtvg *= o->tv_alpha_red;
+      alpha *= o->tv_alpha_red;
     }
     lambda *= o->relax_red;
     double xn = sqrt(iter_norm2(x, nvox, threads));
