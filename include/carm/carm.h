@@ -10,4 +10,6 @@
 #include "carm/plan.h"
 #include "carm/iterative.h"
 #include "carm/dsa.h"
+#include "carm/clinical.h"
+#include "carm/board.h"
 #endif

@@ -53,6 +53,12 @@ void carm_error_clear(void);
 /** The library's version string, e.g. "0.1.0". */
 const char *carm_version(void);
 
+/** Linear attenuation of water (mm⁻¹) used wherever carm converts between
+ * attenuation and Hounsfield units: μ = μ_water·(1 + HU/1000). 0.0206 mm⁻¹
+ * is water at about 60 keV, the effective energy of a C-arm abdominal
+ * protocol; the simulator and the reconstructions share it so HU round-trip. */
+#define CARM_MU_WATER_PER_MM 0.0206
+
 /* ---- progress ---------------------------------------------------------- */
 
 /** Progress callback: `fraction` in [0, 1], `stage` a short label. Return

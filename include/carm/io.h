@@ -58,7 +58,11 @@ carm_status carm_image_read(carm_volume **out, carm_image_info *info, const char
 
 /** Write an image; the format follows the suffix (.mha, .mhd, .nii,
  * .nii.gz). Written atomically: a temporary file in the same folder, then
- * rename, so no partial file is ever left at `path`. `opts` may be NULL. */
+ * rename, so no partial file is ever left at `path`. `opts` may be NULL.
+ * Integer dtypes round half away from zero, clamp, and store NaN as 0.
+ * NIfTI: version 1 unless a dimension exceeds 32767 (then 2), RAS sform and
+ * qform with code 1 (scanner). .mhd writes its data to <name>.raw (.zraw
+ * when compressed) beside it. Conventions: docs/formats.md. */
 carm_status carm_image_write(const carm_volume *vol, const char *path, const carm_write_opts *opts);
 
 #ifdef __cplusplus

@@ -16,6 +16,7 @@
 #define CARM_RENDER_H
 
 #include "carm/core.h"
+#include "carm/geometry.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -86,10 +87,23 @@ carm_status carm_picture_draw_polyline(carm_picture *pic, const carm_volume *vol
                                        const carm_render_opts *opts, const double (*points)[3],
                                        int64_t n, const uint8_t rgb[3], double width_px);
 
+/** Draw a polyline given in picture pixel coordinates (column, row; pixel
+ * centres at integers). Points with NaN break the line. */
+carm_status carm_picture_draw_polyline_px(carm_picture *pic, const double (*px)[2], int64_t n,
+                                          const uint8_t rgb[3], double width_px);
+
 /** Map a patient point to picture pixel coordinates (column, row) for a
  * picture made from `vol` with `opts` (depth along the view is dropped). */
 void carm_render_point_to_pixel(const carm_volume *vol, const carm_render_opts *opts,
                                 const double xyz[3], double *col, double *row);
+
+/** 3D roadmap: project patient points (LPS mm) through a view of a
+ * geometry (its patient position honoured) onto a projection stack's
+ * detector grid (`grid`: origin/spacing of x = u, y = v). `uv_px` receives
+ * continuous pixel indices (column, row); a point behind the source gets
+ * NaN. Returns the number of points that landed in front of the source. */
+int64_t carm_roadmap_project(const carm_geometry *geo, int64_t view, const carm_volume *grid,
+                             const double (*points)[3], int64_t n, double (*uv_px)[2]);
 
 /** Write a picture as PNG, atomically. */
 carm_status carm_picture_write_png(const carm_picture *pic, const char *path);

@@ -130,10 +130,9 @@ carm_status render_annotate(carm_picture *pic, const render_frame *f,
   return CARM_OK;
 }
 
-carm_status carm_picture_draw_polyline(carm_picture *pic, const carm_volume *vol,
-                                       const carm_render_opts *opts, const double (*points)[3],
-                                       int64_t n, const uint8_t rgb[3], double width_px) {
-  if (pic == NULL || vol == NULL || opts == NULL || (points == NULL && n > 0) || n < 0) {
+carm_status carm_picture_draw_polyline_px(carm_picture *pic, const double (*px)[2], int64_t n,
+                                          const uint8_t rgb[3], double width_px) {
+  if (pic == NULL || (px == NULL && n > 0) || n < 0) {
     return carm_error(CARM_ERR_INVALID, "draw polyline: missing argument");
   }
   if (n == 0) {
@@ -148,25 +147,45 @@ carm_status carm_picture_draw_polyline(carm_picture *pic, const carm_volume *vol
   cairo_set_line_width(cr, width_px);
   cairo_set_line_cap(cr, CAIRO_LINE_CAP_ROUND);
   cairo_set_line_join(cr, CAIRO_LINE_JOIN_ROUND);
+  int pen_down = 0;
   for (int64_t i = 0; i < n; i++) {
-    double c;
-    double r;
-    carm_render_point_to_pixel(vol, opts, points[i], &c, &r);
-    /* pixel centres are at integer coordinates; cairo's at +0.5 */
-    if (i == 0) {
-      cairo_move_to(cr, c + 0.5, r + 0.5);
-    } else {
-      cairo_line_to(cr, c + 0.5, r + 0.5);
+    if (!isfinite(px[i][0]) || !isfinite(px[i][1]) || fabs(px[i][0]) > 1e6 ||
+        fabs(px[i][1]) > 1e6) {
+      pen_down = 0;
+      continue;
     }
-  }
-  if (n == 1) {
-    cairo_rel_line_to(cr, 0, 0);
+    /* pixel centres are at integer coordinates; cairo's at +0.5 */
+    if (!pen_down) {
+      cairo_move_to(cr, px[i][0] + 0.5, px[i][1] + 0.5);
+      cairo_rel_line_to(cr, 0, 0);
+      pen_down = 1;
+    } else {
+      cairo_line_to(cr, px[i][0] + 0.5, px[i][1] + 0.5);
+    }
   }
   cairo_stroke(cr);
   cairo_destroy(cr);
   from_surface(pic, s);
   cairo_surface_destroy(s);
   return CARM_OK;
+}
+
+carm_status carm_picture_draw_polyline(carm_picture *pic, const carm_volume *vol,
+                                       const carm_render_opts *opts, const double (*points)[3],
+                                       int64_t n, const uint8_t rgb[3], double width_px) {
+  if (pic == NULL || vol == NULL || opts == NULL || (points == NULL && n > 0) || n < 0) {
+    return carm_error(CARM_ERR_INVALID, "draw polyline: missing argument");
+  }
+  double(*px)[2] = malloc((size_t)(n > 0 ? n : 1) * sizeof *px);
+  if (px == NULL) {
+    return carm_error(CARM_ERR_NOMEM, "draw polyline: out of memory");
+  }
+  for (int64_t i = 0; i < n; i++) {
+    carm_render_point_to_pixel(vol, opts, points[i], &px[i][0], &px[i][1]);
+  }
+  carm_status st = carm_picture_draw_polyline_px(pic, (const double(*)[2])px, n, rgb, width_px);
+  free(px);
+  return st;
 }
 
 carm_status carm_picture_write_png(const carm_picture *pic, const char *path) {
