@@ -1,0 +1,69 @@
+/* Iterative methods for `carm recon` and `carm dsa` (src/cli/recon_iter.c):
+ * option parsing, a default grid, and one call that reconstructs. */
+#ifndef CARM_CLI_RECON_ITER_H
+#define CARM_CLI_RECON_ITER_H
+
+#include "carm/carm.h"
+
+/** Help text for the iterative options (for the commands' usage). */
+#define RECON_ITER_HELP                                                                            \
+  "  --method M             fdk (default), sart (OS-SART), cgls or tv (ASD-POCS)\n"                \
+  "  --iterations N         iterative methods: maximum iterations (default 10)\n"                  \
+  "  --subsets M            sart/tv: ordered subsets of views (default 8)\n"                       \
+  "  --lambda L             sart: relaxation in (0, 2) (default 1); tv: TV step\n"                 \
+  "                         relative to the data step (default 0.03)\n"                            \
+  "  --tol T                iterative methods: stop when the relative update\n"                    \
+  "                         falls below T (default 0: run all iterations)\n"
+
+typedef struct recon_iter_args {
+  int iterative; /* an iterative method was chosen */
+  carm_iter_opts opts;
+  int have_lambda;
+  double lambda;
+  int have_iter_opts; /* --iterations/--subsets/--lambda/--tol given */
+} recon_iter_args;
+
+void recon_iter_init(recon_iter_args *a);
+
+/* Select a method by name: 1 iterative, 0 "fdk", -1 unknown (prints). */
+int recon_iter_method(recon_iter_args *a, const char *cmd, const char *name);
+
+/* Parse one option with its value: 1 consumed, 0 not an iterative option,
+ * -1 bad value (printed). */
+int recon_iter_option(recon_iter_args *a, const char *cmd, const char *opt, const char *val);
+
+/* Check the combination after parsing (e.g. --lambda with cgls, iterative
+ * options with fdk); returns CLI_OK or CLI_USAGE (printed). */
+int recon_iter_check(const recon_iter_args *a, const char *cmd);
+
+/* Reconstruct `proj` into `vol` (grid set) with the chosen iterative
+ * method; progress on stderr unless quiet; returns CLI_OK or CLI_FAIL
+ * (printed). */
+int recon_iter_run(const char *cmd, const recon_iter_args *a, const carm_geometry *geo,
+                   const carm_volume *proj, carm_volume *vol, int threads, int quiet);
+
+/* Grid options shared by carm dsa (the same as carm recon's). */
+typedef struct recon_grid_args {
+  int64_t size[3];
+  double spacing[3];
+  double origin[3];
+  int have_size, have_spacing, have_origin;
+  const char *like;
+} recon_grid_args;
+
+#define RECON_GRID_HELP                                                                            \
+  "  --size NX,NY,NZ        voxels (default 256 per axis over the field of view)\n"                \
+  "  --spacing SX,SY,SZ     mm\n"                                                                  \
+  "  --origin X,Y,Z         mm, centre of the first voxel (default: centred)\n"                    \
+  "  --like REF             take the grid from an image\n"
+
+/* Parse one grid option: 1 consumed, 0 not ours, -1 bad value (printed). */
+int recon_grid_option(recon_grid_args *g, const char *cmd, const char *opt, const char *val);
+
+/* Make the output volume: from --like, or the options, defaults filling
+ * the field of view of `geo` over the detector of `proj` (as carm recon).
+ * Returns CLI_OK or a CLI code (printed). */
+int recon_grid_volume(carm_volume **out, const recon_grid_args *g, const char *cmd,
+                      const carm_geometry *geo, const carm_volume *proj);
+
+#endif
