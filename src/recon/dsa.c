@@ -3,6 +3,7 @@
 #include "carm/dsa.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,7 +105,9 @@ carm_status carm_dsa_subtract_projections(carm_volume **out, const carm_volume *
   if (geo_mask != NULL) {
     carm_status st = carm_geometry_match(geo_contrast, geo_mask, o.tol_mm, o.tol_deg);
     if (st != CARM_OK) {
-      return carm_error(st, "dsa: mask and contrast sweeps do not match: %s", carm_last_error());
+      char detail[512];
+      snprintf(detail, sizeof detail, "%s", carm_last_error());
+      return carm_error(st, "dsa: mask and contrast sweeps do not match: %s", detail);
     }
   }
   const int64_t n = carm_volume_count(contrast);
