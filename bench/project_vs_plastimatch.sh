@@ -7,14 +7,19 @@
 # projections (every 10th view).
 #
 # usage: bench/project_vs_plastimatch.sh [BUILD_DIR]   (default: build)
-#   VIEWS=36 bench/project_vs_plastimatch.sh            fewer views (quick)
+#   VIEWS=36 bench/project_vs_plastimatch.sh            fewer views
+#   QUICK=1 bench/project_vs_plastimatch.sh             36 views
 # The full case takes about two minutes of plastimatch on 2 cores: run it
 # once, not in a loop, on a shared machine.
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 build="${1:-$here/build}"
 bench="$build/bench/bench_project"
-views="${VIEWS:-360}"
+if [[ -n "${QUICK:-}" ]]; then
+  views="${VIEWS:-36}"
+else
+  views="${VIEWS:-360}"
+fi
 if [[ ! -x "$bench" ]]; then
   echo "project_vs_plastimatch: $bench not built (cmake --build $build)" >&2
   exit 1
@@ -28,7 +33,8 @@ trap 'rm -rf "$tmp"' EXIT
 
 echo "== machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs)"
 echo "== carm (bench_project, median of 3 runs)"
-"$bench" --runs 3 --views "$views"
+"$bench" --runs 3 --views "$views" | tee "$tmp/carm.txt"
+carm_s=$(sed -n 's/^median \([0-9.]*\) s.*/\1/p' "$tmp/carm.txt")
 
 echo "== plastimatch drr (one run)"
 "$bench" --write-pm-volume "$tmp/vol.mha" >/dev/null
@@ -38,5 +44,8 @@ plastimatch drr -t pfm --sad 1000 --sid 1536 -r "512 384" -z "614.4 460.8" \
   -y 0 -N "$(echo "360 / $views" | bc -l)" -a "$views" \
   -O "$tmp/out/p_" -I "$tmp/vol.mha" >"$tmp/pm.log" 2>&1
 end=$(date +%s.%N)
-printf 'plastimatch drr: %.3f s (%d views)\n' "$(echo "$end - $start" | bc -l)" "$views"
+pm_s=$(echo "$end - $start" | bc -l)
+printf 'plastimatch drr: %.3f s (%d views)\n' "$pm_s" "$views"
 "$bench" --views "$views" --check-pm "$tmp/out"
+printf 'speed-up carm vs plastimatch drr (wall time, same case): %.2fx\n' \
+  "$(echo "$pm_s / $carm_s" | bc -l)"

@@ -5,6 +5,7 @@
 #include "carm/geometry.h"
 #include "carm/io.h"
 #include "carm/project.h"
+#include "carm/phantom.h"
 #include "carm/render.h"
 #include "carm/server.h"
 #include "carm/plan.h"

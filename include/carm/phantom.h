@@ -123,6 +123,10 @@ carm_status carm_phantom_voxelize(const carm_phantom *ph, carm_volume *vol, int 
  */
 carm_status carm_phantom_read_json(carm_phantom **out, const char *path);
 
+/** The same from `size` bytes of JSON text in memory (not NUL-terminated);
+ * messages name the input "scene". */
+carm_status carm_phantom_read_json_memory(carm_phantom **out, const void *data, size_t size);
+
 #ifdef __cplusplus
 }
 #endif

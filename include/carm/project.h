@@ -1,15 +1,35 @@
 /**
  * @file project.h
- * @brief Forward and back projection (Joseph ray-driven, trilinear), shared
- * by simulation and iterative reconstruction.
+ * @brief Forward and back projection (Joseph ray-driven, bilinear in each
+ * voxel plane), shared by simulation and iterative reconstruction.
  *
  * A projection stack is a carm_volume: x = detector u, y = detector v,
- * z = view; its origin and spacing (direction identity) map pixel indices to
- * detector millimetres (u, v) of GEOMETRY.md. Values are line integrals of
- * the volume's values along each ray (value unit × mm).
+ * z = view; its origin and spacing (direction ignored: identity) map pixel
+ * indices to detector millimetres (u, v) of GEOMETRY.md. Values are line
+ * integrals of the volume's values along each ray (value unit × mm).
+ *
+ * The ray of pixel (i, j) runs from the source (carm_view_source) to the
+ * pixel centre (carm_view_detector_frame); for a parallel beam (SDD 0) it is
+ * the whole line through the pixel centre towards the source direction. It is
+ * mapped into the volume's index space (any spacing and direction matrix) and
+ * sampled once per voxel plane along its dominant index axis, bilinearly in
+ * the plane, weighted by the ray length per plane. The volume is the bilinear
+ * interpolant of its voxel centres, 0 outside their bounding box (an axis of
+ * one voxel counts as one voxel thick).
+ *
+ * carm_project_back is the exact adjoint (the same weights, scattered): the
+ * pair passes <Ax, y> = <x, Aᵀy> to float rounding. Both give the same result
+ * whatever the number of threads (the back projector partitions voxel planes
+ * among threads instead of using atomics).
+ *
+ * Memory: the forward projector holds a temporary pair-interleaved copy of
+ * the volume (2× its size) when it has at most 2^28 voxels; the back
+ * projector holds one ray record (40 bytes) per detector pixel.
  *
  * Thread safety: execute on distinct outputs is thread-safe; the functions
- * use OpenMP inside.
+ * use OpenMP inside. Progress is reported once per view from the calling
+ * thread; returning non-zero cancels (CARM_ERR_CANCELLED; the output is then
+ * incomplete).
  */
 #ifndef CARM_PROJECT_H
 #define CARM_PROJECT_H

@@ -111,8 +111,9 @@ carm_status carm_phantom_add_cylinder(carm_phantom *ph, const double centre_mm[3
     s.centre_mm[a] = centre_mm[a];
     s.axis[a] = axis[a];
   }
-  if (!(carm_vec3_normalize(s.axis) > 0.0)) {
-    return carm_error(CARM_ERR_INVALID, "cylinder: axis is the zero vector");
+  double len = carm_vec3_normalize(s.axis);
+  if (!(len > 0.0) || !isfinite(len) || !finite3(s.axis)) {
+    return carm_error(CARM_ERR_INVALID, "cylinder: axis is the zero vector or not finite");
   }
   s.radius_mm = radius_mm;
   s.length_mm = length_mm;
@@ -432,8 +433,8 @@ carm_status carm_phantom_voxelize(const carm_phantom *ph, carm_volume *vol, int 
             if (g2 > (double)(nx * ss - 1)) {
               g2 = (double)(nx * ss - 1);
             }
-            if (g1 > g2) {
-              continue;
+            if (!(g1 <= g2)) {
+              continue; /* also when the chord is not finite */
             }
             const float w = (float)(ph->shapes[s].density * inv);
             for (int64_t gg = (int64_t)g1; gg <= (int64_t)g2; gg++) {
@@ -597,6 +598,33 @@ static carm_status parse_shape(carm_phantom *ph, const json_t *s, size_t idx, co
                     path, idx, type);
 }
 
+/* Build a scene from a parsed document (`name` for messages). */
+static carm_status phantom_from_json(carm_phantom **out, const json_t *root, const char *name) {
+  carm_phantom *ph = NULL;
+  carm_status st = CARM_OK;
+  const json_t *shapes = json_object_get(root, "shapes");
+  if (!json_is_object(root) || !json_is_array(shapes)) {
+    return carm_error(CARM_ERR_FORMAT, "%s: expected an object with a \"shapes\" array", name);
+  }
+  st = carm_phantom_create(&ph);
+  if (st != CARM_OK) {
+    return st;
+  }
+  for (size_t i = 0; i < json_array_size(shapes); i++) {
+    st = parse_shape(ph, json_array_get(shapes, i), i, name);
+    if (st != CARM_OK) {
+      carm_phantom_destroy(ph);
+      return st;
+    }
+  }
+  if (ph->n_shapes == 0) {
+    carm_phantom_destroy(ph);
+    return carm_error(CARM_ERR_FORMAT, "%s: the scene has no shapes", name);
+  }
+  *out = ph;
+  return CARM_OK;
+}
+
 carm_status carm_phantom_read_json(carm_phantom **out, const char *path) {
   if (out == NULL || path == NULL) {
     return carm_error(CARM_ERR_INVALID, "carm_phantom_read_json: NULL argument");
@@ -609,31 +637,21 @@ carm_status carm_phantom_read_json(carm_phantom **out, const char *path) {
     }
     return carm_error(CARM_ERR_FORMAT, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
   }
-  carm_phantom *ph = NULL;
-  carm_status st = CARM_OK;
-  const json_t *shapes = json_object_get(root, "shapes");
-  if (!json_is_object(root) || !json_is_array(shapes)) {
-    st = carm_error(CARM_ERR_FORMAT, "%s: expected an object with a \"shapes\" array", path);
-    goto cleanup;
+  carm_status st = phantom_from_json(out, root, path);
+  json_decref(root);
+  return st;
+}
+
+carm_status carm_phantom_read_json_memory(carm_phantom **out, const void *data, size_t size) {
+  if (out == NULL || (data == NULL && size > 0)) {
+    return carm_error(CARM_ERR_INVALID, "carm_phantom_read_json_memory: NULL argument");
   }
-  st = carm_phantom_create(&ph);
-  if (st != CARM_OK) {
-    goto cleanup;
+  json_error_t jerr;
+  json_t *root = json_loadb(size > 0 ? data : "", size, JSON_REJECT_DUPLICATES, &jerr);
+  if (root == NULL) {
+    return carm_error(CARM_ERR_FORMAT, "scene:%d:%d: %s", jerr.line, jerr.column, jerr.text);
   }
-  for (size_t i = 0; i < json_array_size(shapes); i++) {
-    st = parse_shape(ph, json_array_get(shapes, i), i, path);
-    if (st != CARM_OK) {
-      goto cleanup;
-    }
-  }
-  if (ph->n_shapes == 0) {
-    st = carm_error(CARM_ERR_FORMAT, "%s: the scene has no shapes", path);
-    goto cleanup;
-  }
-  *out = ph;
-  ph = NULL;
-cleanup:
-  carm_phantom_destroy(ph);
+  carm_status st = phantom_from_json(out, root, "scene");
   json_decref(root);
   return st;
 }

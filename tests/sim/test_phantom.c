@@ -433,6 +433,19 @@ static void json_scenes(void) {
     CHECK(p == NULL);
   }
   remove(path);
+  /* From memory: the same parser, not NUL-terminated input. */
+  const char text[] = "{\"shapes\": [{\"type\": \"shepp-logan\"}]}XYZ";
+  carm_phantom *m = NULL;
+  CHECK(carm_phantom_read_json_memory(&m, text, sizeof text - 4) == CARM_OK);
+  CHECK(m != NULL && m->n_shapes == 10);
+  if (m != NULL && m->n_shapes == 10) {
+    CHECK_NEAR(m->shapes[0].semi_axes_mm[0], 0.69 * 128.0, 1e-12); /* default scale */
+  }
+  carm_phantom_destroy(m);
+  m = NULL;
+  CHECK(carm_phantom_read_json_memory(&m, text, sizeof text - 1) == CARM_ERR_FORMAT);
+  CHECK(m == NULL);
+  CHECK(carm_phantom_read_json_memory(&m, NULL, 0) == CARM_ERR_FORMAT);
   carm_phantom *p = NULL;
   CHECK(carm_phantom_read_json(&p, "no/such/scene.json") == CARM_ERR_IO);
   CHECK(p == NULL);

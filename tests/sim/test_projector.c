@@ -68,15 +68,18 @@ static double dot(const carm_volume *a, const carm_volume *b) {
   return s;
 }
 
-static void adjoint_case(double sdd, int rotated, const char *name) {
-  carm_volume *x = make_volume(14, 12, 10, rotated);
-  carm_geometry *geo = make_geometry(7, sdd, 13.0, 47.0);
+/* `big` uses a volume large against the rays (one view), so that the forward
+ * projector reads the volume directly instead of its pair copy. */
+static void adjoint_case(double sdd, int rotated, int big, const char *name) {
+  int64_t nviews = big ? 1 : 7;
+  carm_volume *x = big ? make_volume(40, 36, 30, rotated) : make_volume(14, 12, 10, rotated);
+  carm_geometry *geo = make_geometry(nviews, sdd, 13.0, 47.0);
   carm_volume *ax = NULL;
   carm_volume *y = NULL;
   carm_volume *aty = NULL;
   CHECK(x != NULL && geo != NULL);
-  CHECK(carm_projections_create(&ax, 24, 20, 7, 1.2, 1.1) == CARM_OK);
-  CHECK(carm_projections_create(&y, 24, 20, 7, 1.2, 1.1) == CARM_OK);
+  CHECK(carm_projections_create(&ax, 24, 20, nviews, 1.2, 1.1) == CARM_OK);
+  CHECK(carm_projections_create(&y, 24, 20, nviews, 1.2, 1.1) == CARM_OK);
   CHECK(carm_volume_create_like(&aty, x) == CARM_OK);
   fill_random(x, 11);
   fill_random(y, 12);
@@ -279,9 +282,11 @@ static void error_cases(void) {
 }
 
 int main(void) {
-  adjoint_case(450.0, 1, "cone, rotated grid");
-  adjoint_case(450.0, 0, "cone, axis-aligned grid");
-  adjoint_case(0.0, 1, "parallel, rotated grid");
+  adjoint_case(450.0, 1, 0, "cone, rotated grid");
+  adjoint_case(450.0, 0, 0, "cone, axis-aligned grid");
+  adjoint_case(0.0, 1, 0, "parallel, rotated grid");
+  adjoint_case(450.0, 1, 1, "cone, rotated grid, no pair copy");
+  adjoint_case(0.0, 0, 1, "parallel, axis-aligned grid, no pair copy");
   sphere_centroid_case(0);
   sphere_centroid_case(1);
   threads_case(450.0);
