@@ -113,7 +113,7 @@ int main(void) {
   /* projection-domain DSA with SART */
   snprintf(args, sizeof args,
            "dsa --mask mask.mha --contrast contrast.mha --geometry g.xml %s --method sart "
-           "--iterations 5 --subsets 6 --quiet -o dsa.mha",
+           "--iterations 5 --subsets 6 --threads 1 --quiet -o dsa.mha",
            grid);
   CHECK(run(args, 0));
   carm_volume *d = NULL;
@@ -133,7 +133,7 @@ int main(void) {
   /* volume mode */
   snprintf(args, sizeof args,
            "dsa --mode volume --mask mask.mha --contrast contrast.mha --geometry g.xml %s "
-           "--method cgls --iterations 4 --quiet -o dsa_vol.mha",
+           "--method cgls --iterations 4 --threads 1 --quiet -o dsa_vol.mha",
            grid);
   CHECK(run(args, 0));
   CHECK(exists("dsa_vol.mha"));
@@ -148,7 +148,7 @@ int main(void) {
   /* ... unless the tolerance allows it */
   snprintf(args, sizeof args,
            "dsa --mask mask.mha --contrast contrast.mha --geometry g.xml --geometry-mask "
-           "g_off.xml --tol-deg 1.5 %s --method sart --iterations 1 --quiet -o ok.mha",
+           "g_off.xml --tol-deg 1.5 %s --method sart --iterations 1 --threads 1 --quiet -o ok.mha",
            grid);
   CHECK(run(args, 0));
   /* usage errors */

@@ -15,6 +15,7 @@
 
 #include "carm/carm.h"
 #include "carm/phantom.h"
+#include "iter_fixture.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -71,6 +72,7 @@ static carm_volume *sweep(const carm_phantom *ph, const carm_geometry *g, uint64
 static carm_volume *recon(const carm_geometry *g, const carm_volume *p) {
   carm_volume *v = grid();
   carm_iter_opts o = CARM_ITER_INIT;
+  o.threads = TEST_THREADS;
   o.iterations = 6;
   o.subsets = 6;
   o.nonneg = 0; /* DSA differences may be negative (noise) */

@@ -47,6 +47,7 @@ static int record(void *user, const carm_iter_stats *st, const carm_volume *x) {
 
 static void run(const fixture *f, const carm_volume *b, const char *what, double final_res) {
   carm_iter_opts o = CARM_ITER_INIT;
+  o.threads = TEST_THREADS;
   o.method = CARM_ITER_CGLS;
   o.iterations = MAX_IT;
   o.nonneg = 0; /* the iterates themselves, unclamped */

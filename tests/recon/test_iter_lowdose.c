@@ -29,6 +29,7 @@ static carm_volume *noisy(const carm_volume *p, double i0, uint64_t seed) {
 
 static double recon(const fixture *f, const carm_volume *proj, carm_iter_method m) {
   carm_iter_opts o = CARM_ITER_INIT;
+  o.threads = TEST_THREADS;
   o.method = m;
   o.iterations = 10;
   o.subsets = m == CARM_ITER_CGLS ? 1 : 5;

@@ -37,6 +37,7 @@ static int record(void *user, const carm_iter_stats *st, const carm_volume *x) {
  * is not monotone; docs/iterative.md. */
 static void run(const fixture *f, int subsets, double relax, int monotone, const char *what) {
   carm_iter_opts o = CARM_ITER_INIT;
+  o.threads = TEST_THREADS;
   o.method = CARM_ITER_SART;
   o.iterations = MAX_IT;
   o.subsets = subsets;

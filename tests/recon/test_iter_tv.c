@@ -14,6 +14,7 @@
 static double recon(const fixture *f, const carm_geometry *geo, const carm_volume *proj,
                     carm_iter_method m, int iterations, int subsets, double *tv) {
   carm_iter_opts o = CARM_ITER_INIT;
+  o.threads = TEST_THREADS;
   o.method = m;
   o.iterations = iterations;
   o.subsets = subsets;
