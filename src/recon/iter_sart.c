@@ -3,6 +3,7 @@
 #include "iter_internal.h"
 
 #include <math.h>
+#include <string.h>
 
 carm_status iter_sart_sweep(carm_iter_plan *plan, const carm_volume *proj, float *x, double lambda,
                             double *res2, double base, double span) {
@@ -73,9 +74,7 @@ carm_status iter_sart_run(carm_iter_plan *plan, const carm_volume *proj, carm_vo
   }
   for (int it = 0; it < n_it; it++) {
     double t0 = iter_now();
-    for (int64_t i = 0; i < plan->n_vox; i++) {
-      plan->v2[i] = vol->data[i];
-    }
+    memcpy(plan->v2, vol->data, (size_t)plan->n_vox * sizeof(float));
     double res2 = 0.0;
     carm_status st = iter_sart_sweep(plan, proj, vol->data, plan->opts.relaxation, &res2,
                                      (double)it / n_it, 1.0 / n_it);
