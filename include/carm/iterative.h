@@ -132,8 +132,8 @@ carm_status carm_iter_plan_create(carm_iter_plan **out, const carm_geometry *geo
  * `vol` (its grid equal to the planned one; overwritten, or read first as
  * the initial estimate with warm_start). Runs until the maximum number of
  * iterations, a tolerance or the iteration callback stops it. Fails with
- * CARM_ERR_CANCELLED when the progress callback asks to stop (vol then
- * holds the last complete iterate).
+ * CARM_ERR_CANCELLED when the progress callback asks to stop (it is asked
+ * within iterations too; vol then holds a partial estimate).
  */
 carm_status carm_iter_execute(carm_iter_plan *plan, const carm_volume *proj, carm_volume *vol);
 
