@@ -33,7 +33,7 @@ extern "C" {
 #endif
 
 /** The schema version this carm writes (PRAGMA user_version). */
-#define CARM_BOARD_SCHEMA_VERSION 2
+#define CARM_BOARD_SCHEMA_VERSION 3
 
 /** Busy timeout of every handle, milliseconds. */
 #define CARM_BOARD_BUSY_TIMEOUT_MS 10000
@@ -141,9 +141,68 @@ typedef struct carm_board_decision {
 carm_status carm_board_decide(carm_board *db, const carm_board_decision *d, int64_t *out_id);
 
 /** The patient's case as a JSON text (patient, labs, state, studies with
- * tumours, scores, decisions with their amendment chain); *out_json is
+ * tumours, scores, decisions with their amendment chain, pictures without
+ * their bytes, and the meetings of the decisions with their attendees and
+ * quorum); *out_json is
  * allocated with malloc and belongs to the caller. */
 carm_status carm_board_show(carm_board *db, const char *pseudonym, char **out_json);
+
+/** The case list as JSON: {"schema_version", "cases": [{pseudonym, stage,
+ * child_pugh_class, child_pugh_score, meld, meld_na, meld3, albi_grade
+ * (each from the latest stored result of its calculator, null when none),
+ * tumours and largest_mm (the latest study with tumours), decisions (count),
+ * last_option, decided_at (meeting ids)}], "meetings": [{id, held_on,
+ * specialties, quorum, quorum_needed, attendees: [{name, specialty}]}]}.
+ * *out_json is malloc'd and belongs to the caller. */
+carm_status carm_board_list(carm_board *db, char **out_json);
+
+/** One meeting as JSON {id, held_on, specialties, quorum, quorum_needed,
+ * attendees}; CARM_ERR_NOTFOUND when there is none with that id. */
+carm_status carm_board_meeting_show(carm_board *db, int64_t meeting_id, char **out_json);
+
+/** Largest PNG a case may hold, bytes. */
+#define CARM_BOARD_PICTURE_MAX_BYTES (16 << 20)
+
+/** Attach a picture (a PNG file, decoded to check it, at most
+ * CARM_BOARD_PICTURE_MAX_BYTES; its bytes are kept in the store) to the
+ * patient's case, optionally to one of the patient's studies (study_id 0:
+ * none), with a caption (may be NULL, ≤ 200 characters). Schema v3. */
+carm_status carm_board_add_picture(carm_board *db, const char *pseudonym, int64_t study_id,
+                                   const char *png_path, const char *caption, int64_t *out_id);
+
+/** The PNG bytes of a stored picture; *out_data is malloc'd and belongs to
+ * the caller. CARM_ERR_NOTFOUND for an unknown id. */
+carm_status carm_board_picture_png(carm_board *db, int64_t picture_id, void **out_data,
+                                   size_t *out_size);
+
+/* ---- the board sheet (PDF) ----------------------------------------------- */
+
+/** Options of the board sheet; start with CARM_BOARD_SHEET_INIT. */
+typedef struct carm_board_sheet_opts {
+  int version;        /**< must be 1 */
+  int64_t meeting_id; /**< a meeting to show besides those of the decisions (0: none) */
+  int n_pictures;     /**< extra PNG files to include (besides the stored ones) */
+  const char *const *picture_paths;
+  const char *const *picture_captions; /**< may be NULL, or hold NULLs */
+  const char *generated_on;            /**< date printed on the sheet; NULL: today (UTC) */
+} carm_board_sheet_opts;
+
+#define CARM_BOARD_SHEET_INIT                                                                      \
+  { 1, 0, 0, NULL, NULL, NULL }
+
+/** Write the board sheet of a case as an A4 PDF at `path`, atomically
+ * (a temporary file in the same folder renamed over `path`; nothing is
+ * left behind on failure): the pseudonym, clinical state and labs, the
+ * latest stored result of each liver-function calculator with its inputs,
+ * the tumour burden table of the latest study, the transplant criteria,
+ * the BCLC stage with the options and their reasons, the pictures, every
+ * decision in order (amendments shown as such; "no decision recorded"
+ * when there is none) and the meetings with their attendees and quorum.
+ * CARM_ERR_NOTFOUND for an unknown patient (no file is written),
+ * CARM_ERR_FORMAT for an unreadable picture, CARM_ERR_IO when the file
+ * cannot be written. `opts` NULL = defaults. */
+carm_status carm_board_sheet(carm_board *db, const char *pseudonym,
+                             const carm_board_sheet_opts *opts, const char *path);
 
 /** What the store knows of a case as of a date: the latest value of each
  * lab, the latest clinical state and the tumours of the latest study with
@@ -185,7 +244,7 @@ void carm_board_hmac_sha256(uint8_t out[32], const void *key, size_t key_len, co
 
 /** Count the rows of one table (for tests and `carm board show`):
  * "patients", "labs", "clinical_state", "studies", "tumours", "scores",
- * "meetings", "attendees", "decisions", "audit". */
+ * "meetings", "attendees", "decisions", "audit", "pictures". */
 carm_status carm_board_count(carm_board *db, const char *table, int64_t *out_n);
 
 /** PRAGMA integrity_check and foreign_key_check; CARM_ERR_FORMAT with the

@@ -6,6 +6,7 @@
 #include "carm/io.h"
 #include "carm/project.h"
 #include "carm/phantom.h"
+#include "carm/recon.h"
 #include "carm/render.h"
 #include "carm/server.h"
 #include "carm/plan.h"
@@ -13,4 +14,5 @@
 #include "carm/dsa.h"
 #include "carm/clinical.h"
 #include "carm/board.h"
+#include "carm/seg.h"
 #endif

@@ -3,7 +3,10 @@
  * @brief `carm serve`: an HTTP server (libmicrohttpd) over one case folder:
  * a JSON REST API (list and fetch the case's volumes, meshes, trees and
  * pictures; store points placed in the viewer; start jobs and follow their
- * progress) and the static files of the browser viewer.
+ * progress; the tumour board under /api/board: the cases of a board store
+ * with their key figures, a case, its sheet as PDF, recording a decision)
+ * and the static files of the browser viewer and the board page. See
+ * docs/viewer.md.
  *
  * Security: binds 127.0.0.1 by default; binding any other address requires a
  * token, which every /api request must then carry (header
@@ -37,10 +40,11 @@ typedef struct carm_server_opts {
   size_t max_body_bytes;    /**< largest request body (default 64 KiB) */
   unsigned max_connections; /**< simultaneous connections (default 64) */
   unsigned timeout_s;       /**< idle connection timeout (default 30) */
+  const char *board_db;     /**< tumour-board store; NULL = <case_dir>/board.db */
 } carm_server_opts;
 
 #define CARM_SERVER_INIT                                                                           \
-  { 1, NULL, NULL, 8642, NULL, NULL, NULL, 65536, 64, 30 }
+  { 1, NULL, NULL, 8642, NULL, NULL, NULL, 65536, 64, 30, NULL }
 
 /** Start serving in background threads. */
 carm_status carm_server_start(carm_server **out, const carm_server_opts *opts);

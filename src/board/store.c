@@ -1,6 +1,7 @@
 /* The tumour-board case store on SQLite: migrations, append-only decisions,
  * audit log. See include/carm/board.h and docs/clinical.md. */
 #include "carm/board.h"
+#include "carm/render.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -101,7 +102,21 @@ static const char migration_2[] = "CREATE TABLE scores ("
                                   "ALTER TABLE decisions ADD COLUMN follow_up_on TEXT;"
                                   "CREATE INDEX labs_by_patient ON labs(patient_id, taken_on);";
 
-static const char *const migrations[] = {migration_1, migration_2};
+/* v3: pictures attached to a case (PNG bytes kept in the store, so a board
+ * sheet can be made wherever the store is), for the board sheet. */
+static const char migration_3[] = "CREATE TABLE pictures ("
+                                  "  id INTEGER PRIMARY KEY,"
+                                  "  patient_id INTEGER NOT NULL REFERENCES patients(id),"
+                                  "  study_id INTEGER REFERENCES studies(id),"
+                                  "  caption TEXT NOT NULL,"
+                                  "  file_name TEXT NOT NULL,"
+                                  "  width INTEGER NOT NULL CHECK (width > 0),"
+                                  "  height INTEGER NOT NULL CHECK (height > 0),"
+                                  "  png BLOB NOT NULL,"
+                                  "  created_at TEXT NOT NULL);"
+                                  "CREATE INDEX pictures_by_patient ON pictures(patient_id);";
+
+static const char *const migrations[] = {migration_1, migration_2, migration_3};
 
 #define NOW_SQL "strftime('%Y-%m-%dT%H:%M:%fZ','now')"
 
@@ -992,7 +1007,7 @@ carm_status carm_board_case_get(carm_board *b, const char *pseudonym, const char
 
 static const char *const tables[] = {"patients",  "labs",   "clinical_state", "studies",
                                      "tumours",   "scores", "meetings",       "attendees",
-                                     "decisions", "audit"};
+                                     "decisions", "audit",  "pictures"};
 
 carm_status carm_board_count(carm_board *b, const char *table, int64_t *out_n) {
   if (b == NULL || table == NULL || out_n == NULL) {
@@ -1059,7 +1074,7 @@ static json_t *rows_json(carm_board *b, const char *sql, int64_t arg) {
       case SQLITE_INTEGER: v = json_integer(sqlite3_column_int64(s, c)); break;
       case SQLITE_FLOAT: v = json_real(sqlite3_column_double(s, c)); break;
       case SQLITE_TEXT:
-        if (strcmp(name, "result") == 0) {
+        if (strcmp(name, "result") == 0 || strcmp(name, "decided_at") == 0) {
           v = json_loads((const char *)sqlite3_column_text(s, c), 0, NULL);
         } else {
           v = json_string((const char *)sqlite3_column_text(s, c));
@@ -1077,6 +1092,255 @@ static json_t *rows_json(carm_board *b, const char *sql, int64_t arg) {
     return NULL;
   }
   return arr;
+}
+
+/* Add `attendees` [{name, specialty}] and `quorum` to a meeting object that
+ * holds `id` and `specialties`. */
+static carm_status meeting_fill(carm_board *b, json_t *m) {
+  json_int_t id = json_integer_value(json_object_get(m, "id"));
+  json_t *att = rows_json(b,
+                          "SELECT name, specialty FROM attendees WHERE meeting_id = ? ORDER BY "
+                          "specialty, name, id",
+                          (int64_t)id);
+  if (att == NULL) {
+    return db_err(b->db, "attendees");
+  }
+  json_object_set_new(m, "attendees", att);
+  json_int_t n = json_integer_value(json_object_get(m, "specialties"));
+  json_object_set_new(m, "quorum", json_boolean(n >= CARM_BOARD_QUORUM));
+  json_object_set_new(m, "quorum_needed", json_integer(CARM_BOARD_QUORUM));
+  return CARM_OK;
+}
+
+static carm_status dump(json_t *o, char **out_json) {
+  char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+  json_decref(o);
+  if (text == NULL) {
+    return carm_error(CARM_ERR_NOMEM, "board store: cannot format JSON");
+  }
+  *out_json = text;
+  return CARM_OK;
+}
+
+carm_status carm_board_meeting_show(carm_board *b, int64_t meeting_id, char **out_json) {
+  if (b == NULL || out_json == NULL) {
+    return carm_error(CARM_ERR_INVALID, "board store: NULL argument");
+  }
+  carm_status st = exec(b->db, "BEGIN", "begin read");
+  if (st != CARM_OK) {
+    return st;
+  }
+  json_t *rows = rows_json(b,
+                           "SELECT m.id, m.held_on, (SELECT count(DISTINCT a.specialty) FROM "
+                           "attendees a WHERE a.meeting_id = m.id) AS specialties FROM meetings "
+                           "m WHERE m.id = ?",
+                           meeting_id);
+  if (rows == NULL) {
+    st = db_err(b->db, "meeting");
+  } else if (json_array_size(rows) == 0) {
+    st = carm_error(CARM_ERR_NOTFOUND, "board store: no meeting %lld", (long long)meeting_id);
+  } else {
+    st = meeting_fill(b, json_array_get(rows, 0));
+  }
+  sqlite3_exec(b->db, "COMMIT", NULL, NULL, NULL);
+  json_t *m = st == CARM_OK ? json_incref(json_array_get(rows, 0)) : NULL;
+  json_decref(rows);
+  if (st != CARM_OK) {
+    return st;
+  }
+  return dump(m, out_json);
+}
+
+/* The key figures of every case: the latest stored result of each
+ * calculator and the tumours of the latest study with tumours. */
+#define LATEST(calc, path)                                                                         \
+  "(SELECT json_extract(result_json, '" path "') FROM scores WHERE patient_id = p.id AND "         \
+  "calculator = '" calc "' ORDER BY computed_on DESC, id DESC LIMIT 1)"
+#define LATEST_STUDY                                                                               \
+  "(SELECT s.id FROM studies s WHERE s.patient_id = p.id AND EXISTS (SELECT 1 FROM tumours t "     \
+  "WHERE t.study_id = s.id) ORDER BY s.study_date DESC, s.id DESC LIMIT 1)"
+/* clang-format off */
+static const char list_sql[] =
+    "SELECT p.pseudonym, "
+    LATEST("bclc", "$.stage") " AS stage, "
+    LATEST("child-pugh", "$.class") " AS child_pugh_class, "
+    LATEST("child-pugh", "$.score") " AS child_pugh_score, "
+    LATEST("meld", "$.score") " AS meld, "
+    LATEST("meld-na", "$.score") " AS meld_na, "
+    LATEST("meld3", "$.score") " AS meld3, "
+    LATEST("albi", "$.grade") " AS albi_grade, "
+    "(SELECT count(*) FROM tumours t WHERE t.study_id = " LATEST_STUDY ") AS tumours, "
+    "(SELECT max(t.diameter_mm) FROM tumours t WHERE t.study_id = " LATEST_STUDY ") AS largest_mm, "
+    "(SELECT count(*) FROM decisions d WHERE d.patient_id = p.id) AS decisions, "
+    "(SELECT d.chosen_option FROM decisions d WHERE d.patient_id = p.id "
+    "ORDER BY d.id DESC LIMIT 1) AS last_option, "
+    "(SELECT json_group_array(DISTINCT d.meeting_id) FROM decisions d "
+    "WHERE d.patient_id = p.id) AS decided_at "
+    "FROM patients p WHERE ? IS NOT NULL ORDER BY p.pseudonym";
+/* clang-format on */
+#undef LATEST
+#undef LATEST_STUDY
+
+carm_status carm_board_list(carm_board *b, char **out_json) {
+  if (b == NULL || out_json == NULL) {
+    return carm_error(CARM_ERR_INVALID, "board store: NULL argument");
+  }
+  carm_status st = exec(b->db, "BEGIN", "begin read");
+  if (st != CARM_OK) {
+    return st;
+  }
+  /* rows_json binds one int64; `? IS NOT NULL` uses it harmlessly. */
+  json_t *cases = rows_json(b, list_sql, 0);
+  json_t *meetings = rows_json(b,
+                               "SELECT m.id, m.held_on, (SELECT count(DISTINCT a.specialty) FROM "
+                               "attendees a WHERE a.meeting_id = m.id) AS specialties FROM "
+                               "meetings m WHERE ? IS NOT NULL ORDER BY m.held_on DESC, m.id DESC",
+                               0);
+  if (cases == NULL || meetings == NULL) {
+    st = db_err(b->db, "list");
+  }
+  for (size_t i = 0; st == CARM_OK && i < json_array_size(meetings); i++) {
+    st = meeting_fill(b, json_array_get(meetings, i));
+  }
+  sqlite3_exec(b->db, "COMMIT", NULL, NULL, NULL);
+  if (st != CARM_OK) {
+    json_decref(cases);
+    json_decref(meetings);
+    return st;
+  }
+  json_t *o = json_object();
+  json_object_set_new(o, "schema_version", json_integer(b->version));
+  json_object_set_new(o, "cases", cases);
+  json_object_set_new(o, "meetings", meetings);
+  return dump(o, out_json);
+}
+
+carm_status carm_board_add_picture(carm_board *b, const char *pseudonym, int64_t study_id,
+                                   const char *png_path, const char *caption, int64_t *out_id) {
+  if (b == NULL || png_path == NULL || png_path[0] == '\0') {
+    return carm_error(CARM_ERR_INVALID, "board store: a picture needs a PNG file");
+  }
+  if (caption != NULL && strlen(caption) > 200) {
+    return carm_error(CARM_ERR_RANGE, "board store: caption longer than 200 characters");
+  }
+  FILE *f = fopen(png_path, "rb");
+  if (f == NULL) {
+    return carm_error(CARM_ERR_IO, "board store: cannot read picture %s", png_path);
+  }
+  unsigned char *data = malloc(CARM_BOARD_PICTURE_MAX_BYTES + 1);
+  size_t size = data != NULL ? fread(data, 1, CARM_BOARD_PICTURE_MAX_BYTES + 1, f) : 0;
+  fclose(f);
+  if (data == NULL) {
+    return carm_error(CARM_ERR_NOMEM, "board store: out of memory");
+  }
+  if (size > CARM_BOARD_PICTURE_MAX_BYTES) {
+    free(data);
+    return carm_error(CARM_ERR_RANGE, "board store: picture %s is over %d MiB", png_path,
+                      CARM_BOARD_PICTURE_MAX_BYTES >> 20);
+  }
+  /* A whole, decodable PNG only (carm_picture_read_png decodes it). */
+  carm_picture *pic = NULL;
+  static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  if (size < 8 || memcmp(data, sig, 8) != 0 || carm_picture_read_png(&pic, png_path) != CARM_OK) {
+    free(data);
+    return carm_error(CARM_ERR_FORMAT, "board store: %s is not a readable PNG", png_path);
+  }
+  int64_t w = pic->width;
+  int64_t h = pic->height;
+  carm_picture_destroy(pic);
+  const char *base = strrchr(png_path, '/');
+  base = base != NULL ? base + 1 : png_path;
+  carm_status st = begin(b);
+  if (st != CARM_OK) {
+    free(data);
+    return st;
+  }
+  int64_t pid = 0;
+  int64_t id = 0;
+  st = patient_id(b, pseudonym, &pid);
+  if (st == CARM_OK && study_id != 0) {
+    int64_t owner = 0;
+    carm_status q = query_int(b, "SELECT patient_id FROM studies WHERE id = ?", study_id, &owner);
+    if (q == CARM_ERR_NOTFOUND || (q == CARM_OK && owner != pid)) {
+      st = carm_error(CARM_ERR_INVALID, "board store: study %lld is not one of '%s'",
+                      (long long)study_id, pseudonym);
+    } else {
+      st = q;
+    }
+  }
+  if (st == CARM_OK) {
+    sqlite3_stmt *s = NULL;
+    if (sqlite3_prepare_v2(b->db,
+                           "INSERT INTO pictures (patient_id, study_id, caption, file_name, "
+                           "width, height, png, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, " NOW_SQL
+                           ")",
+                           -1, &s, NULL) != SQLITE_OK) {
+      st = db_err(b->db, "prepare");
+    } else {
+      sqlite3_bind_int64(s, 1, pid);
+      if (study_id != 0) {
+        sqlite3_bind_int64(s, 2, study_id);
+      } else {
+        sqlite3_bind_null(s, 2);
+      }
+      sqlite3_bind_text(s, 3, caption != NULL ? caption : "", -1, SQLITE_TRANSIENT);
+      sqlite3_bind_text(s, 4, base, -1, SQLITE_TRANSIENT);
+      sqlite3_bind_int64(s, 5, w);
+      sqlite3_bind_int64(s, 6, h);
+      sqlite3_bind_blob(s, 7, data, (int)size, SQLITE_TRANSIENT);
+      if (sqlite3_step(s) != SQLITE_DONE) {
+        st = db_err(b->db, "add picture");
+      } else {
+        id = sqlite3_last_insert_rowid(b->db);
+      }
+      sqlite3_finalize(s);
+    }
+  }
+  free(data);
+  if (st == CARM_OK) {
+    char detail[160];
+    snprintf(detail, sizeof detail, "%.100s %lldx%lld", base, (long long)w, (long long)h);
+    st = audit(b, "add-picture", "pictures", id, detail);
+  }
+  st = finish(b, st);
+  if (st == CARM_OK && out_id != NULL) {
+    *out_id = id;
+  }
+  return st;
+}
+
+carm_status carm_board_picture_png(carm_board *b, int64_t picture_id, void **out_data,
+                                   size_t *out_size) {
+  if (b == NULL || out_data == NULL || out_size == NULL) {
+    return carm_error(CARM_ERR_INVALID, "board store: NULL argument");
+  }
+  sqlite3_stmt *s = NULL;
+  if (sqlite3_prepare_v2(b->db, "SELECT png FROM pictures WHERE id = ?", -1, &s, NULL) !=
+      SQLITE_OK) {
+    return db_err(b->db, "prepare");
+  }
+  sqlite3_bind_int64(s, 1, picture_id);
+  carm_status st = CARM_OK;
+  int rc = sqlite3_step(s);
+  if (rc == SQLITE_ROW) {
+    size_t n = (size_t)sqlite3_column_bytes(s, 0);
+    void *d = malloc(n > 0 ? n : 1);
+    if (d == NULL) {
+      st = carm_error(CARM_ERR_NOMEM, "board store: out of memory");
+    } else {
+      if (n > 0) {
+        memcpy(d, sqlite3_column_blob(s, 0), n);
+      }
+      *out_data = d;
+      *out_size = n;
+    }
+  } else if (rc == SQLITE_DONE) {
+    st = carm_error(CARM_ERR_NOTFOUND, "board store: no picture %lld", (long long)picture_id);
+  } else {
+    st = db_err(b->db, "read picture");
+  }
+  sqlite3_finalize(s);
+  return st;
 }
 
 carm_status carm_board_show(carm_board *b, const char *pseudonym, char **out_json) {
@@ -1116,6 +1380,11 @@ carm_status carm_board_show(carm_board *b, const char *pseudonym, char **out_jso
          "d.deviation, d.rationale, d.follow_up, d.follow_up_on, d.decided_by, d.created_at "
          "FROM decisions d JOIN meetings m ON m.id = d.meeting_id WHERE d.patient_id = ? "
          "ORDER BY d.id"},
+        {"pictures", "SELECT id, study_id, caption, file_name, width, height, length(png) AS "
+                     "bytes, created_at FROM pictures WHERE patient_id = ? ORDER BY id"},
+        {"meetings", "SELECT m.id, m.held_on, (SELECT count(DISTINCT a.specialty) FROM attendees "
+                     "a WHERE a.meeting_id = m.id) AS specialties FROM meetings m WHERE m.id IN "
+                     "(SELECT meeting_id FROM decisions WHERE patient_id = ?) ORDER BY m.id"},
     };
     for (size_t i = 0; i < sizeof parts / sizeof parts[0] && st == CARM_OK; i++) {
       json_t *arr = rows_json(b, parts[i].sql, pid);
@@ -1126,16 +1395,15 @@ carm_status carm_board_show(carm_board *b, const char *pseudonym, char **out_jso
       }
     }
   }
+  /* Each meeting with its attendees and whether it was quorate. */
+  json_t *meetings = json_object_get(o, "meetings");
+  for (size_t i = 0; st == CARM_OK && i < json_array_size(meetings); i++) {
+    st = meeting_fill(b, json_array_get(meetings, i));
+  }
   sqlite3_exec(b->db, "COMMIT", NULL, NULL, NULL);
   if (st != CARM_OK) {
     json_decref(o);
     return st;
   }
-  char *text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-  json_decref(o);
-  if (text == NULL) {
-    return carm_error(CARM_ERR_NOMEM, "board store: cannot format JSON");
-  }
-  *out_json = text;
-  return CARM_OK;
+  return dump(o, out_json);
 }

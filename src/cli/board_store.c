@@ -2,6 +2,7 @@
  * score, meeting, decide, show. Each is a thin wrapper over one
  * carm_board_* call (include/carm/board.h). */
 #include "carm/board.h"
+#include "carm/render.h"
 #include "cli/board.h"
 #include "cli/cli.h"
 
@@ -12,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #define MAX_ITEMS 64
 
@@ -344,9 +346,11 @@ int board_state(int argc, char **argv) {
   return CLI_OK;
 }
 
+static void split_picture(const char *arg, char *path, size_t path_size, const char **caption);
+
 int board_study(int argc, char **argv) {
   store_args a;
-  int rc = parse(&a, argc, argv, "date modality", "tumour", 0);
+  int rc = parse(&a, argc, argv, "date modality", "tumour picture", 0);
   const char *date = NULL;
   const char *modality = NULL;
   if (rc == CLI_OK) {
@@ -360,6 +364,18 @@ int board_study(int argc, char **argv) {
   }
   if (rc != CLI_OK) {
     return rc;
+  }
+  for (int i = 0; i < a.n; i++) {
+    if (a.key_len[i] == 7 && strncmp(a.key[i], "picture", 7) == 0) {
+      char path[4096];
+      const char *caption = NULL;
+      split_picture(a.val[i], path, sizeof path, &caption);
+      carm_picture *pic = NULL;
+      if (carm_picture_read_png(&pic, path) != CARM_OK) {
+        return cli_fail(CLI_USAGE, "board", "study: picture '%s' is not a readable PNG", path);
+      }
+      carm_picture_destroy(pic);
+    }
   }
   carm_board_tumour t[MAX_ITEMS];
   char buf[MAX_ITEMS][128];
@@ -402,7 +418,18 @@ int board_study(int argc, char **argv) {
   if (st != CARM_OK) {
     return lib_fail(&a, st);
   }
-  printf("{\"study\": %lld, \"tumours\": %d}\n", (long long)id, n);
+  const char *pics[MAX_ITEMS];
+  int n_pics = 0;
+  for (int i = 0; i < a.n; i++) {
+    if (a.key_len[i] == 7 && strncmp(a.key[i], "picture", 7) == 0) {
+      pics[n_pics++] = a.val[i];
+    }
+  }
+  rc = board_study_pictures(a.db, a.actor, a.positional[0], id, n_pics, pics);
+  if (rc != CLI_OK) {
+    return rc;
+  }
+  printf("{\"study\": %lld, \"tumours\": %d, \"pictures\": %d}\n", (long long)id, n, n_pics);
   return CLI_OK;
 }
 
@@ -866,5 +893,158 @@ int board_pseudonym(int argc, char **argv) {
     return CLI_USAGE;
   }
   printf("{\"pseudonym\": \"%s\"}\n", p);
+  return CLI_OK;
+}
+
+/* ---- pictures and the board sheet --------------------------------------------- */
+
+/* Split "PATH.png:CAPTION" (the caption is optional) into its parts. */
+static void split_picture(const char *arg, char *path, size_t path_size, const char **caption) {
+  const char *p = arg;
+  const char *cut = NULL;
+  for (; *p != '\0'; p++) {
+    if (strncasecmp(p, ".png:", 5) == 0) {
+      cut = p + 4;
+      break;
+    }
+  }
+  if (cut == NULL) {
+    snprintf(path, path_size, "%s", arg);
+    *caption = NULL;
+  } else {
+    snprintf(path, path_size, "%.*s", (int)(cut - arg), arg);
+    *caption = cut + 1;
+  }
+}
+
+/* carm board picture --db F PSEUDONYM FILE.png [caption=..] [study=ID] */
+int board_picture(int argc, char **argv) {
+  store_args a;
+  int rc = parse(&a, argc, argv, "caption study", NULL, 0);
+  if (rc != CLI_OK) {
+    return rc;
+  }
+  if (a.n_positional != 2) {
+    return cli_fail(CLI_USAGE, "board", "picture: expected PSEUDONYM FILE.png");
+  }
+  int64_t study = 0;
+  const char *sv = get(&a, "study");
+  if (sv != NULL && (cli_parse_int64(sv, &study) != 0 || study < 1)) {
+    return cli_fail(CLI_USAGE, "board", "picture: study '%s': expected a study id", sv);
+  }
+  carm_board *db = NULL;
+  rc = open_db(&a, &db);
+  if (rc != CLI_OK) {
+    return rc;
+  }
+  int64_t id = 0;
+  carm_status st =
+      carm_board_add_picture(db, a.positional[0], study, a.positional[1], get(&a, "caption"), &id);
+  carm_board_close(db);
+  if (st != CARM_OK) {
+    return lib_fail(&a, st);
+  }
+  printf("{\"picture\": %lld}\n", (long long)id);
+  return CLI_OK;
+}
+
+/* Attach study pictures (`picture=PATH.png[:CAPTION]` keys of `study`). */
+int board_study_pictures(const char *db_path, const char *actor, const char *pseudonym,
+                         int64_t study, int n, const char *const *args) {
+  if (n == 0) {
+    return CLI_OK;
+  }
+  carm_board *db = NULL;
+  carm_status st = carm_board_open(&db, db_path, actor);
+  for (int i = 0; i < n && st == CARM_OK; i++) {
+    char path[4096];
+    const char *caption = NULL;
+    split_picture(args[i], path, sizeof path, &caption);
+    st = carm_board_add_picture(db, pseudonym, study, path, caption, NULL);
+  }
+  carm_board_close(db);
+  if (st != CARM_OK) {
+    fprintf(stderr, "carm board study: %s (%s)\n", carm_last_error(), carm_strerror(st));
+    return st == CARM_ERR_INVALID || st == CARM_ERR_RANGE || st == CARM_ERR_FORMAT ? CLI_USAGE
+                                                                                   : CLI_FAIL;
+  }
+  return CLI_OK;
+}
+
+/* carm board sheet --db F PSEUDONYM -o sheet.pdf [--picture F.png[:CAPTION]]...
+ * [--meeting ID] [--date YYYY-MM-DD] */
+int board_sheet(int argc, char **argv) {
+  const char *db_path = getenv("CARM_BOARD_DB");
+  const char *out = NULL;
+  const char *pseudonym = NULL;
+  const char *date = NULL;
+  int64_t meeting = 0;
+  char paths[32][4096];
+  const char *paths_ptr[32];
+  const char *captions[32];
+  int n_pics = 0;
+  for (int i = 1; i < argc; i++) {
+    const char *s = argv[i];
+    const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if ((strcmp(s, "-o") == 0 || strcmp(s, "--output") == 0) && v != NULL) {
+      out = v;
+      i++;
+    } else if (strcmp(s, "--db") == 0 && v != NULL) {
+      db_path = v;
+      i++;
+    } else if (strcmp(s, "--actor") == 0 && v != NULL) {
+      i++; /* reading changes nothing: accepted and unused */
+    } else if (strcmp(s, "--picture") == 0 && v != NULL) {
+      if (n_pics >= 32) {
+        return cli_fail(CLI_USAGE, "board", "sheet: at most 32 --picture");
+      }
+      split_picture(v, paths[n_pics], sizeof paths[n_pics], &captions[n_pics]);
+      paths_ptr[n_pics] = paths[n_pics];
+      n_pics++;
+      i++;
+    } else if (strcmp(s, "--meeting") == 0 && v != NULL) {
+      if (cli_parse_int64(v, &meeting) != 0 || meeting < 1) {
+        return cli_fail(CLI_USAGE, "board", "sheet: --meeting '%s': expected a meeting id", v);
+      }
+      i++;
+    } else if (strcmp(s, "--date") == 0 && v != NULL) {
+      date = v;
+      i++;
+    } else if (s[0] == '-') {
+      return cli_fail(CLI_USAGE, "board", "sheet: unknown or incomplete option '%s'", s);
+    } else if (pseudonym == NULL) {
+      pseudonym = s;
+    } else {
+      return cli_fail(CLI_USAGE, "board", "sheet: unexpected argument '%s'", s);
+    }
+  }
+  if (pseudonym == NULL || out == NULL) {
+    return cli_fail(CLI_USAGE, "board",
+                    "sheet: usage: carm board sheet --db FILE PSEUDONYM -o SHEET.pdf "
+                    "[--picture FILE.png[:CAPTION]] [--meeting ID] [--date YYYY-MM-DD]");
+  }
+  if (db_path == NULL || db_path[0] == '\0') {
+    return cli_fail(CLI_USAGE, "board", "sheet: missing --db FILE (or $CARM_BOARD_DB)");
+  }
+  if (access(db_path, R_OK) != 0) {
+    return cli_fail(CLI_FAIL, "board", "sheet: no case store at %s", db_path);
+  }
+  carm_board *db = NULL;
+  carm_status st = carm_board_open(&db, db_path, "reader");
+  if (st == CARM_OK) {
+    carm_board_sheet_opts o = CARM_BOARD_SHEET_INIT;
+    o.meeting_id = meeting;
+    o.n_pictures = n_pics;
+    o.picture_paths = paths_ptr;
+    o.picture_captions = captions;
+    o.generated_on = date;
+    st = carm_board_sheet(db, pseudonym, &o, out);
+  }
+  carm_board_close(db);
+  if (st != CARM_OK) {
+    fprintf(stderr, "carm board sheet: %s (%s)\n", carm_last_error(), carm_strerror(st));
+    return st == CARM_ERR_INVALID || st == CARM_ERR_RANGE ? CLI_USAGE : CLI_FAIL;
+  }
+  printf("{\"sheet\": \"%s\", \"pseudonym\": \"%s\"}\n", out, pseudonym);
   return CLI_OK;
 }

@@ -54,7 +54,8 @@ const char carm_cmd_board_usage[] =
     "  carm board calc meld-na bilirubin=2.5mg/dL inr=1.6 creatinine=1.2mg/dL \\\n"
     "      sodium=130mmol/L dialysis=no\n"
     "  carm board calc bclc sizes=2.5,1.8 ecog=0 child_pugh=A vascular_invasion=no \\\n"
-    "      extrahepatic=no transplant_candidate=no\n";
+    "      extrahepatic=no transplant_candidate=no\n"
+    "  carm board sheet --db case.db HCC-0001 -o sheet.pdf --picture mip.png:\"vessel MIP\"\n";
 
 /* ---- key=value arguments -------------------------------------------------- */
 

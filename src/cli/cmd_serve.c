@@ -11,10 +11,11 @@
 
 const char carm_cmd_serve_summary[] = "serve a case folder to the browser viewer (HTTP, REST)";
 const char carm_cmd_serve_usage[] =
-    "usage: carm serve DIR [--port P] [--bind ADDR] [--token T] [--web DIR]\n"
+    "usage: carm serve DIR [--port P] [--bind ADDR] [--token T] [--web DIR] [--board DB]\n"
     "\n"
     "Serve the case folder DIR: the viewer page at http://ADDR:P/ and a JSON API\n"
-    "under /api (case, files/PATH, points, jobs, health). Runs until Ctrl-C.\n"
+    "under /api (case, files/PATH, points, jobs, health, board). Runs until Ctrl-C.\n"
+    "The tumour-board page is at http://ADDR:P/board.html.\n"
     "\n"
     "  --port P     TCP port (default 8642; 0 picks a free one)\n"
     "  --bind ADDR  address to listen on (default 127.0.0.1). Any other address\n"
@@ -23,9 +24,11 @@ const char carm_cmd_serve_usage[] =
     "  --token T    the access token\n"
     "  --web DIR    the viewer's files (default: web/dist beside the build)\n"
     "  --port-file F  write the bound port to F once listening (for scripts)\n"
+    "  --board DB   the tumour-board case store (default DIR/board.db)\n"
     "\n"
     "example:\n"
-    "  carm serve demo-out --port 8642\n";
+    "  carm serve demo-out --port 8642\n"
+    "  carm serve demo-out --board demo-out/board.db   (then open /board.html)\n";
 
 static int find_web_root(char *out, size_t n) {
   /* <build>/bin/carm -> <source>/web/dist via the CARM_WEB env or common spots */
@@ -80,6 +83,9 @@ int carm_cmd_serve(int argc, char **argv) {
     } else if (strcmp(a, "--web") == 0 && v != NULL) {
       snprintf(web, sizeof web, "%s", v);
       i++;
+    } else if (strcmp(a, "--board") == 0 && v != NULL) {
+      o.board_db = v;
+      i++;
     } else if (strcmp(a, "--port-file") == 0 && v != NULL) {
       port_file = v;
       i++;
@@ -99,6 +105,9 @@ int carm_cmd_serve(int argc, char **argv) {
                     "API only\n");
   }
   o.web_root = web[0] != '\0' ? web : NULL;
+  if (o.board_db != NULL && access(o.board_db, R_OK) != 0) {
+    return cli_fail(CLI_FAIL, cmd, "no board store at %s", o.board_db);
+  }
   /* block the signals we wait for, before the server's threads start */
   sigset_t set;
   sigemptyset(&set);

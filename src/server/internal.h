@@ -38,6 +38,7 @@ struct carm_server {
   char web_root[PATH_MAX]; /* realpath or "" */
   char carm_exe[PATH_MAX];
   char token[128];
+  char board_db[PATH_MAX]; /* the tumour-board store ("" none) */
   size_t max_body;
   int port;
   pthread_mutex_t points_lock;
@@ -62,5 +63,22 @@ void server_jobs_shutdown(server_jobs *jobs);
 json_t *server_job_start(carm_server *srv, json_t *request, int *http_status, const char **message);
 json_t *server_job_get(carm_server *srv, int id);
 json_t *server_jobs_list(carm_server *srv);
+
+/* The tumour board (board.c). Each call fills `reply` (HTTP status and,
+ * on error, a message) and returns the JSON answer or NULL. */
+typedef struct server_board_reply {
+  int status;
+  char message[512];
+} server_board_reply;
+
+json_t *server_board_list(carm_server *srv, server_board_reply *reply);
+json_t *server_board_case(carm_server *srv, const char *pseudonym, server_board_reply *reply);
+json_t *server_board_meeting(carm_server *srv, int64_t id, server_board_reply *reply);
+/* Make the sheet into <case>/board-sheets/<pseudonym>.pdf; 0 and `path` on
+ * success. */
+int server_board_sheet(carm_server *srv, const char *pseudonym, int64_t meeting,
+                       char path[PATH_MAX], server_board_reply *reply);
+json_t *server_board_decide(carm_server *srv, const char *pseudonym, json_t *body,
+                            server_board_reply *reply);
 
 #endif

@@ -110,6 +110,102 @@ static int token_ok(const carm_server *srv, struct MHD_Connection *c) {
   return diff == 0;
 }
 
+static enum MHD_Result board_answer(struct MHD_Connection *c, json_t *doc,
+                                    const server_board_reply *r) {
+  if (doc == NULL) {
+    return send_error(c, (unsigned)(r->status >= 400 ? r->status : 500), r->message);
+  }
+  return send_json(c, (unsigned)r->status, doc);
+}
+
+/* Parse a positive id ("12"); -1 when it is not one. */
+static long long parse_id(const char *s, const char *end_expected) {
+  char *end = NULL;
+  long long v = strtoll(s, &end, 10);
+  if (end == s || v < 1 || v > 1000000000LL ||
+      (end_expected == NULL ? *end != '\0' : strcmp(end, end_expected) != 0)) {
+    return -1;
+  }
+  return v;
+}
+
+/* /api/board                          GET  the cases with key figures, the meetings
+ * /api/board/meetings/ID              GET  one meeting with attendees and quorum
+ * /api/board/cases/P                  GET  the case (carm_board_show)
+ * /api/board/cases/P/sheet.pdf        GET  the sheet, made now (?meeting=ID)
+ * /api/board/cases/P/decisions        POST record a decision */
+static enum MHD_Result route_board(carm_server *srv, struct MHD_Connection *c, const char *url,
+                                   int is_get, int is_post, request *req) {
+  server_board_reply r = {200, ""};
+  if (strcmp(url, "/api/board") == 0 || strcmp(url, "/api/board/") == 0) {
+    if (!is_get) {
+      return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET only");
+    }
+    return board_answer(c, server_board_list(srv, &r), &r);
+  }
+  if (strncmp(url, "/api/board/meetings/", 20) == 0) {
+    if (!is_get) {
+      return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET only");
+    }
+    long long id = parse_id(url + 20, NULL);
+    if (id < 0) {
+      return send_error(c, MHD_HTTP_BAD_REQUEST, "meeting id must be a positive integer");
+    }
+    return board_answer(c, server_board_meeting(srv, (int64_t)id, &r), &r);
+  }
+  if (strncmp(url, "/api/board/cases/", 17) != 0) {
+    return send_error(c, MHD_HTTP_NOT_FOUND, "unknown board route");
+  }
+  const char *rest = url + 17;
+  const char *slash = strchr(rest, '/');
+  char pseudonym[80];
+  size_t n = slash != NULL ? (size_t)(slash - rest) : strlen(rest);
+  if (n == 0 || n >= sizeof pseudonym) {
+    return send_error(c, MHD_HTTP_BAD_REQUEST, "a pseudonym is 1-64 characters");
+  }
+  memcpy(pseudonym, rest, n);
+  pseudonym[n] = '\0';
+  const char *tail = slash != NULL ? slash : "";
+  if (tail[0] == '\0') {
+    if (!is_get) {
+      return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET only");
+    }
+    return board_answer(c, server_board_case(srv, pseudonym, &r), &r);
+  }
+  if (strcmp(tail, "/sheet.pdf") == 0) {
+    if (!is_get) {
+      return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "GET only");
+    }
+    long long meeting = 0;
+    const char *m = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "meeting");
+    if (m != NULL && m[0] != '\0') {
+      meeting = parse_id(m, NULL);
+      if (meeting < 0) {
+        return send_error(c, MHD_HTTP_BAD_REQUEST, "meeting must be a positive integer");
+      }
+    }
+    char path[PATH_MAX];
+    if (server_board_sheet(srv, pseudonym, (int64_t)meeting, path, &r) != 0) {
+      return send_error(c, (unsigned)r.status, r.message);
+    }
+    return send_file(c, path);
+  }
+  if (strcmp(tail, "/decisions") == 0) {
+    if (!is_post) {
+      return send_error(c, MHD_HTTP_METHOD_NOT_ALLOWED, "POST a decision");
+    }
+    json_error_t err;
+    json_t *doc = json_loadb(req->body != NULL ? req->body : "", req->len, 0, &err);
+    if (doc == NULL) {
+      return send_error(c, MHD_HTTP_BAD_REQUEST, "body is not valid JSON");
+    }
+    json_t *ans = server_board_decide(srv, pseudonym, doc, &r);
+    json_decref(doc);
+    return board_answer(c, ans, &r);
+  }
+  return send_error(c, MHD_HTTP_NOT_FOUND, "unknown board route");
+}
+
 static enum MHD_Result route_api(carm_server *srv, struct MHD_Connection *c, const char *url,
                                  const char *method, request *req) {
   int is_get = strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0;
@@ -170,6 +266,9 @@ static enum MHD_Result route_api(carm_server *srv, struct MHD_Connection *c, con
     json_t *j = server_job_get(srv, (int)id);
     return j != NULL ? send_json(c, MHD_HTTP_OK, j)
                      : send_error(c, MHD_HTTP_NOT_FOUND, "no such job");
+  }
+  if (strcmp(url, "/api/board") == 0 || strncmp(url, "/api/board/", 11) == 0) {
+    return route_board(srv, c, url, is_get, is_post, req);
   }
   return send_error(c, is_get || is_post ? MHD_HTTP_NOT_FOUND : MHD_HTTP_METHOD_NOT_ALLOWED,
                     "unknown route");
@@ -289,6 +388,15 @@ carm_status carm_server_start(carm_server **out, const carm_server_opts *opts) {
     srv->carm_exe[0] = '\0';
   }
   snprintf(srv->token, sizeof srv->token, "%s", opts->token != NULL ? opts->token : "");
+  if (opts->board_db != NULL && opts->board_db[0] != '\0') {
+    if (strlen(opts->board_db) >= sizeof srv->board_db) {
+      free(srv);
+      return carm_error(CARM_ERR_RANGE, "board store path too long");
+    }
+    snprintf(srv->board_db, sizeof srv->board_db, "%s", opts->board_db);
+  } else if (strlen(srv->case_dir) + 10 < sizeof srv->board_db) {
+    snprintf(srv->board_db, sizeof srv->board_db, "%s/board.db", srv->case_dir);
+  }
   srv->max_body = opts->max_body_bytes > 0 ? opts->max_body_bytes : 65536;
   pthread_mutex_init(&srv->points_lock, NULL);
   server_jobs_init(&srv->jobs);

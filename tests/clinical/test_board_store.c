@@ -252,8 +252,8 @@ int main(void) {
                  "VALUES (1, '2025-01-01', 'albumin', 3.9, 'g/dL', '2025-01-01');",
                  msg, sizeof msg) == SQLITE_OK);
   CHECK(carm_board_open(&db, old, "tester") == CARM_OK);
-  CHECK(carm_board_schema_version(db) == 2);
-  CHECK(raw_int(old, "PRAGMA user_version") == 2);
+  CHECK(carm_board_schema_version(db) == CARM_BOARD_SCHEMA_VERSION);
+  CHECK(raw_int(old, "PRAGMA user_version") == CARM_BOARD_SCHEMA_VERSION);
   CHECK(count(db, "labs") == 1);
   CHECK(carm_board_add_score(db, "OLD-1", "2026-11-18", "albi", "{\"grade\": 1}", NULL) == CARM_OK);
   int64_t m2 = quorate_meeting(db);
@@ -284,7 +284,7 @@ int main(void) {
   /* Once the stray index is gone, the upgrade goes through. */
   CHECK(raw_exec(broken, "DROP INDEX labs_by_patient", msg, sizeof msg) == SQLITE_OK);
   CHECK(carm_board_open(&db, broken, "tester") == CARM_OK);
-  CHECK(carm_board_schema_version(db) == 2);
+  CHECK(carm_board_schema_version(db) == CARM_BOARD_SCHEMA_VERSION);
   carm_board_close(db);
 
   /* A newer schema, or an SQLite file that is not a store, is refused. */
