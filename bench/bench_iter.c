@@ -15,9 +15,7 @@
  */
 #include "carm/carm.h"
 #include "carm/phantom.h"
-#ifdef CARM_BENCH_HAVE_FDK
 #include "carm/recon.h"
-#endif
 
 #include <math.h>
 #include <omp.h>
@@ -124,7 +122,6 @@ int main(int argc, char **argv) {
   printf("bench_iter: %lld views of 616x480 -> %lld^3 voxels of %.2f mm, %d threads, %d "
          "iterations\n",
          (long long)views, (long long)n, spacing, omp_get_max_threads(), iterations);
-#ifdef CARM_BENCH_HAVE_FDK
   if (strstr(methods, "fdk") != NULL) {
     carm_fdk_plan *fp = NULL;
     carm_fdk_opts fo = CARM_FDK_INIT;
@@ -144,7 +141,6 @@ int main(int argc, char **argv) {
            (double)clock() / CLOCKS_PER_SEC - c0, rmse_fov(x));
     carm_fdk_plan_destroy(fp);
   }
-#endif
   static const char *const names[3] = {"sart", "cgls", "tv"};
   for (int m = 0; m < 3; m++) {
     if (strstr(methods, names[m]) == NULL) {

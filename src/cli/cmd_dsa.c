@@ -40,7 +40,22 @@ static int reconstruct(const char *cmd, const recon_iter_args *ia, const carm_ge
   if (ia->iterative) {
     return recon_iter_run(cmd, ia, geo, proj, vol, threads, quiet);
   }
-  return cli_fail(CLI_USAGE, cmd, "fdk is not available in this build: use --method sart");
+  carm_fdk_opts o = CARM_FDK_INIT;
+  o.threads = threads;
+  if (!quiet) {
+    o.progress.fn = cli_progress;
+    o.progress.user = (void *)cmd;
+  }
+  carm_fdk_plan *plan = NULL;
+  carm_status st = carm_fdk_plan_create(&plan, geo, proj, vol, &o);
+  if (st == CARM_OK) {
+    st = carm_fdk_execute(plan, proj, vol);
+  }
+  carm_fdk_plan_destroy(plan);
+  if (st != CARM_OK) {
+    return cli_status(cmd, "reconstructing (FDK)", st);
+  }
+  return CLI_OK;
 }
 
 int carm_cmd_dsa(int argc, char **argv) {

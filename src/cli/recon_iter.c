@@ -2,6 +2,7 @@
  * carm dsa): a thin layer over include/carm/iterative.h. */
 #include "cli/recon_iter.h"
 
+#include "carm/recon.h"
 #include "cli/cli.h"
 
 #include <math.h>
@@ -46,6 +47,15 @@ int recon_iter_option(recon_iter_args *a, const char *cmd, const char *opt, cons
       return -1;
     }
     a->have_lambda = 1;
+  } else if (strcmp(opt, "--phase2") == 0) {
+    a->phase2 = val;
+    return 1;
+  } else if (strcmp(opt, "--geometry2") == 0) {
+    a->geometry2 = val;
+    return 1;
+  } else if (strcmp(opt, "--output2") == 0) {
+    a->output2 = val;
+    return 1;
   } else if (strcmp(opt, "--tol") == 0) {
     if (cli_parse_double(val, &a->opts.tol_update) != 0 || !(a->opts.tol_update >= 0.0)) {
       cli_fail(CLI_USAGE, cmd, "--tol wants a number >= 0, not '%s'", val);
@@ -59,6 +69,9 @@ int recon_iter_option(recon_iter_args *a, const char *cmd, const char *opt, cons
 }
 
 int recon_iter_check(const recon_iter_args *a, const char *cmd) {
+  if ((a->phase2 != NULL) != (a->output2 != NULL) || (a->geometry2 != NULL && a->phase2 == NULL)) {
+    return cli_fail(CLI_USAGE, cmd, "--phase2 and --output2 go together (--geometry2 with them)");
+  }
   if (!a->iterative) {
     if (a->have_iter_opts) {
       return cli_fail(CLI_USAGE, cmd,
@@ -78,6 +91,9 @@ int recon_iter_check(const recon_iter_args *a, const char *cmd) {
   return CLI_OK;
 }
 
+static int recon_iter_solve(const char *cmd, const recon_iter_args *a, const carm_geometry *geo,
+                            const carm_volume *proj, carm_volume *vol, int threads, int quiet);
+
 typedef struct iter_log {
   const char *cmd;
   int quiet;
@@ -95,6 +111,36 @@ static int log_iteration(void *user, const carm_iter_stats *st, const carm_volum
 
 int recon_iter_run(const char *cmd, const recon_iter_args *a, const carm_geometry *geo,
                    const carm_volume *proj, carm_volume *vol, int threads, int quiet) {
+  carm_volume *li = NULL;
+  if (a->i0 > 0.0) {
+    /* raw intensities to line integrals */
+    carm_status cs = carm_volume_clone(&li, proj);
+    if (cs != CARM_OK) {
+      return cli_status(cmd, "projections", cs);
+    }
+    for (int64_t i = 0; i < carm_volume_count(li); i++) {
+      if (!(li->data[i] > 0.0f)) {
+        carm_volume_destroy(li);
+        return cli_fail(CLI_FAIL, cmd, "intensity %g at element %lld: --i0 needs I > 0",
+                        (double)proj->data[i], (long long)i);
+      }
+      li->data[i] = (float)log(a->i0 / (double)li->data[i]);
+    }
+    proj = li;
+  }
+  int rc = recon_iter_solve(cmd, a, geo, proj, vol, threads, quiet);
+  carm_volume_destroy(li);
+  if (rc == CLI_OK && a->hu) {
+    const double mw = a->water_mu_per_mm > 0.0 ? a->water_mu_per_mm : CARM_MU_WATER_PER_MM;
+    for (int64_t i = 0; i < carm_volume_count(vol); i++) {
+      vol->data[i] = (float)(1000.0 * ((double)vol->data[i] - mw) / mw);
+    }
+  }
+  return rc;
+}
+
+static int recon_iter_solve(const char *cmd, const recon_iter_args *a, const carm_geometry *geo,
+                            const carm_volume *proj, carm_volume *vol, int threads, int quiet) {
   carm_iter_opts o = a->opts;
   if (a->have_lambda) {
     if (o.method == CARM_ITER_SART) {
@@ -238,5 +284,103 @@ int recon_grid_volume(carm_volume **out, const recon_grid_args *g, const char *c
     vol->origin[a] = origin[a];
   }
   *out = vol;
+  return CLI_OK;
+}
+
+int recon_phase2(const char *cmd, const recon_iter_args *a, const carm_geometry *geo,
+                 const carm_volume *vol, const struct carm_fdk_opts *fdk, int threads, int quiet) {
+  if (a->phase2 == NULL) {
+    return CLI_OK;
+  }
+  int rc = CLI_FAIL;
+  carm_geometry *geo2 = NULL;
+  carm_volume *proj2 = NULL;
+  carm_volume *vol2 = NULL;
+  carm_fdk_plan *plan = NULL;
+  carm_status st = CARM_OK;
+  if (a->geometry2 != NULL) {
+    st = carm_geometry_read_rtk(&geo2, a->geometry2);
+    if (st != CARM_OK) {
+      rc = cli_status(cmd, a->geometry2, st);
+      goto cleanup;
+    }
+  }
+  const carm_geometry *g = geo2 != NULL ? geo2 : geo;
+  st = carm_image_read(&proj2, NULL, a->phase2);
+  if (st != CARM_OK) {
+    rc = cli_status(cmd, a->phase2, st);
+    goto cleanup;
+  }
+  if (proj2->dims[2] != g->n_views) {
+    rc = cli_fail(CLI_FAIL, cmd, "%s has %lld views but its geometry describes %lld", a->phase2,
+                  (long long)proj2->dims[2], (long long)g->n_views);
+    goto cleanup;
+  }
+  if (g->patient != geo->patient) {
+    rc = cli_fail(CLI_FAIL, cmd,
+                  "the two phases have different patient positions: they would not fuse");
+    goto cleanup;
+  }
+  /* the same grid as the first phase, so the two fuse without registration */
+  st = carm_volume_create_like(&vol2, vol);
+  if (st != CARM_OK) {
+    rc = cli_status(cmd, "volume", st);
+    goto cleanup;
+  }
+  if (!quiet) {
+    fprintf(stderr, "carm %s: second phase %s (%lld views) on the same grid\n", cmd, a->phase2,
+            (long long)g->n_views);
+  }
+  if (a->iterative) {
+    rc = recon_iter_run(cmd, a, g, proj2, vol2, threads, quiet);
+    if (rc != CLI_OK) {
+      goto cleanup;
+    }
+  } else {
+    carm_fdk_opts o = fdk != NULL ? *fdk : (carm_fdk_opts)CARM_FDK_INIT;
+    st = carm_fdk_plan_create(&plan, g, proj2, vol2, &o);
+    if (st == CARM_OK) {
+      st = carm_fdk_execute(plan, proj2, vol2);
+    }
+    if (st != CARM_OK) {
+      rc = cli_status(cmd, "reconstructing the second phase", st);
+      goto cleanup;
+    }
+  }
+  st = carm_image_write(vol2, a->output2, NULL);
+  if (st != CARM_OK) {
+    rc = cli_status(cmd, a->output2, st);
+    goto cleanup;
+  }
+  if (!quiet) {
+    fprintf(stderr, "carm %s: wrote %s\n", cmd, a->output2);
+  }
+  rc = CLI_OK;
+cleanup:
+  carm_fdk_plan_destroy(plan);
+  carm_volume_destroy(vol2);
+  carm_volume_destroy(proj2);
+  carm_geometry_destroy(geo2);
+  return rc;
+}
+
+int recon_iter_write(const char *cmd, const recon_iter_args *a, const carm_geometry *geo,
+                     const carm_volume *proj, carm_volume *vol, const struct carm_fdk_opts *fdk,
+                     const char *output, int quiet) {
+  const int threads = fdk != NULL ? fdk->threads : 0;
+  int rc = recon_iter_run(cmd, a, geo, proj, vol, threads, quiet);
+  if (rc == CLI_OK) {
+    rc = recon_phase2(cmd, a, geo, vol, fdk, threads, quiet);
+  }
+  if (rc != CLI_OK) {
+    return rc;
+  }
+  carm_status st = carm_image_write(vol, output, NULL);
+  if (st != CARM_OK) {
+    return cli_status(cmd, output, st);
+  }
+  if (!quiet) {
+    fprintf(stderr, "carm %s: wrote %s\n", cmd, output);
+  }
   return CLI_OK;
 }

@@ -21,12 +21,28 @@ typedef struct recon_iter_args {
   int have_lambda;
   double lambda;
   int have_iter_opts; /* --iterations/--subsets/--lambda/--tol given */
+  /* dual phase: the second sweep of the injection */
+  const char *phase2;
+  const char *geometry2;
+  const char *output2;
+  /* from carm recon's FDK options, honoured by the iterative methods too */
+  double i0;              /* > 0: raw intensities, log(i0 / I) */
+  int hu;                 /* output Hounsfield units */
+  double water_mu_per_mm; /* water for --hu */
 } recon_iter_args;
 
 void recon_iter_init(recon_iter_args *a);
 
 /* Select a method by name: 1 iterative, 0 "fdk", -1 unknown (prints). */
 int recon_iter_method(recon_iter_args *a, const char *cmd, const char *name);
+
+/** Help text for the dual-phase options. */
+#define RECON_PHASE2_HELP                                                                          \
+  "dual phase (one injection, two sweeps, one grid):\n"                                            \
+  "  --phase2 DELAYED.mha   the second (delayed) sweep, reconstructed with the same\n"             \
+  "                         method on the same grid as the first\n"                                \
+  "  --geometry2 G2.xml     its geometry (default: the first sweep's)\n"                           \
+  "  --output2 OUT2.mha     where to write it (required with --phase2)\n"
 
 /* Parse one option with its value: 1 consumed, 0 not an iterative option,
  * -1 bad value (printed). */
@@ -41,6 +57,21 @@ int recon_iter_check(const recon_iter_args *a, const char *cmd);
  * (printed). */
 int recon_iter_run(const char *cmd, const recon_iter_args *a, const carm_geometry *geo,
                    const carm_volume *proj, carm_volume *vol, int threads, int quiet);
+
+struct carm_fdk_opts;
+
+/* Dual phase: when --phase2 was given, reconstruct that sweep (geometry2,
+ * or `geo`) on the grid of `vol` with the same method (FDK with `fdk`, or
+ * the iterative one) and write output2. Returns CLI_OK (also when there is
+ * no second phase) or a CLI code (printed). */
+int recon_phase2(const char *cmd, const recon_iter_args *a, const carm_geometry *geo,
+                 const carm_volume *vol, const struct carm_fdk_opts *fdk, int threads, int quiet);
+
+/* The iterative path of carm recon: reconstruct, the second phase if any,
+ * then write `output` (nothing is written when any step fails). */
+int recon_iter_write(const char *cmd, const recon_iter_args *a, const carm_geometry *geo,
+                     const carm_volume *proj, carm_volume *vol, const struct carm_fdk_opts *fdk,
+                     const char *output, int quiet);
 
 /* Grid options shared by carm dsa (the same as carm recon's). */
 typedef struct recon_grid_args {

@@ -120,10 +120,11 @@ static inline double fixture_rmse(const fixture *f, const carm_volume *vol) {
   return count > 0 ? sqrt(s / (double)count) : NAN;
 }
 
-/* A geometry and projection stack holding every `step`-th view of f. */
-static inline int fixture_subsample(const fixture *f, int64_t step, carm_geometry **geo,
+/* A geometry and projection stack holding `n` views of f spread evenly
+ * from its first to its last view (view round(k·(N−1)/(n−1))), so the
+ * sparse sweep keeps the whole arc. */
+static inline int fixture_subsample(const fixture *f, int64_t n, carm_geometry **geo,
                                     carm_volume **proj) {
-  int64_t n = (f->geo->n_views + step - 1) / step;
   if (carm_geometry_create(geo, n) != CARM_OK) {
     return -1;
   }
@@ -134,9 +135,11 @@ static inline int fixture_subsample(const fixture *f, int64_t step, carm_geometr
   }
   int64_t np = f->proj->dims[0] * f->proj->dims[1];
   for (int64_t k = 0; k < n; k++) {
-    (*geo)->views[k] = f->geo->views[k * step];
+    int64_t src =
+        n > 1 ? (int64_t)llround((double)k * (double)(f->geo->n_views - 1) / (double)(n - 1)) : 0;
+    (*geo)->views[k] = f->geo->views[src];
     for (int64_t i = 0; i < np; i++) {
-      (*proj)->data[k * np + i] = f->proj->data[k * step * np + i];
+      (*proj)->data[k * np + i] = f->proj->data[src * np + i];
     }
   }
   return 0;
