@@ -130,6 +130,26 @@ int main(void) {
     CHECK(d->dims[0] == 40 && fabs(d->spacing[0] - 3.0) < 1e-9);
   }
   carm_volume_destroy(d);
+  /* the default method: FDK */
+  snprintf(args, sizeof args,
+           "dsa --mask mask.mha --contrast contrast.mha --geometry g.xml %s --threads 1 --quiet "
+           "-o dsa_fdk.mha",
+           grid);
+  CHECK(run(args, 0));
+  d = NULL;
+  CHECK(carm_image_read(&d, NULL, path_of("dsa_fdk.mha")) == CARM_OK);
+  if (d != NULL) {
+    double p_v[3] = {-10, 0, 5};
+    double p_b[3] = {0, 0, 20};
+    double ijk[3];
+    carm_volume_point_to_index(d, p_v, ijk);
+    float vv = carm_volume_at(d, lround(ijk[0]), lround(ijk[1]), lround(ijk[2]));
+    carm_volume_point_to_index(d, p_b, ijk);
+    float vb = carm_volume_at(d, lround(ijk[0]), lround(ijk[1]), lround(ijk[2]));
+    CHECK_MSG(vv > 0.006f && fabsf(vb) < 0.2f * vv, "FDK: vessel %g, spine %g", (double)vv,
+              (double)vb);
+  }
+  carm_volume_destroy(d);
   /* volume mode */
   snprintf(args, sizeof args,
            "dsa --mode volume --mask mask.mha --contrast contrast.mha --geometry g.xml %s "
