@@ -7,6 +7,7 @@
 #include "carm/project.h"
 #include "carm/phantom.h"
 #include "carm/recon.h"
+#include "carm/twin.h"
 #include "carm/render.h"
 #include "carm/server.h"
 #include "carm/plan.h"
@@ -15,4 +16,5 @@
 #include "carm/clinical.h"
 #include "carm/board.h"
 #include "carm/seg.h"
+#include "carm/vessels.h"
 #endif

@@ -255,8 +255,15 @@ int carm_cmd_recon(int argc, char **argv) {
     double r = 0.0;
     double hh = 0.0;
     field_of_view(geo, proj, &r, &hh);
+    /* the patient axis along the rotation axis (world y) gets the height */
+    double w[3][3];
+    carm_patient_to_world(geo->patient, w);
+    int ax = 0;
+    for (int a = 1; a < 3; a++) {
+      ax = fabs(w[1][a]) > fabs(w[1][ax]) ? a : ax;
+    }
     for (int a = 0; a < 3; a++) {
-      double extent = a == 1 ? 2.0 * hh : 2.0 * r;
+      double extent = a == ax ? 2.0 * hh : 2.0 * r;
       if (!have_size) {
         size[a] = have_spacing ? (int64_t)ceil(extent / spacing[a]) : 256;
         size[a] = size[a] < 1 ? 1 : size[a];
@@ -266,11 +273,12 @@ int carm_cmd_recon(int argc, char **argv) {
       }
     }
     if (!have_spacing) {
-      /* isotropic: the axial spacing for every axis */
-      spacing[1] = spacing[0];
+      /* isotropic: the in-plane spacing for every axis */
+      int inplane = ax == 0 ? 1 : 0;
+      spacing[ax] = spacing[inplane];
       if (!have_size) {
-        size[1] = (int64_t)ceil(2.0 * hh / spacing[1]);
-        size[1] = size[1] < 1 ? 1 : size[1];
+        size[ax] = (int64_t)ceil(2.0 * hh / spacing[ax]);
+        size[ax] = size[ax] < 1 ? 1 : size[ax];
       }
     }
     if (!(spacing[0] > 0.0) || !isfinite(spacing[0])) {

@@ -335,13 +335,17 @@ static carm_status make_matrices(fdk_plan_data *p, const carm_geometry *geo,
   if (p->pm == NULL || p->vw == NULL) {
     return carm_error(CARM_ERR_NOMEM, "no memory for the view matrices");
   }
-  /* index → world, as a 4x4 */
+  /* index → world, as a 4x4: the volume grid is in patient coordinates,
+   * the views in the geometry's world frame (carm_geometry_world_grid) */
+  double origin_w[3];
+  double direction_w[3][3];
+  carm_geometry_world_grid(geo, vg, origin_w, direction_w);
   double m[4][4] = {{0}};
   for (int r = 0; r < 3; r++) {
     for (int c = 0; c < 3; c++) {
-      m[r][c] = vg->direction[r][c] * vg->spacing[c];
+      m[r][c] = direction_w[r][c] * vg->spacing[c];
     }
-    m[r][3] = vg->origin[r];
+    m[r][3] = origin_w[r];
   }
   m[3][3] = 1.0;
   for (int64_t k = 0; k < n; k++) {
