@@ -28,12 +28,16 @@ const char carm_cmd_dsa_usage[] =
     "  --tol-deg T            largest difference of the angles (default 0.2)\n"
     "  --i0 I0                the stacks hold raw intensities with this I0\n"
     "  --clamp                set negative differences to 0 (projection mode)\n"
+    "  --filter NAME          FDK window: ram-lak (default), shepp-logan, cosine,\n"
+    "                         hamming, hann\n"
     "  --threads N            threads (default: all)\n"
     "  --quiet                no progress\n"
     "grid (as carm recon):\n" RECON_GRID_HELP "reconstruction:\n" RECON_ITER_HELP "\n"
     "example:\n"
     "  carm dsa --mask mask.mha --contrast arterial.mha --geometry sweep.xml \\\n"
     "      --size 256,256,256 --spacing 1,1,1 -o dsa.mha\n";
+
+static carm_filter_window fdk_window = CARM_FILTER_RAM_LAK;
 
 static int reconstruct(const char *cmd, const recon_iter_args *ia, const carm_geometry *geo,
                        const carm_volume *proj, carm_volume *vol, int threads, int quiet) {
@@ -42,6 +46,7 @@ static int reconstruct(const char *cmd, const recon_iter_args *ia, const carm_ge
   }
   carm_fdk_opts o = CARM_FDK_INIT;
   o.threads = threads;
+  o.window = fdk_window;
   if (!quiet) {
     o.progress.fn = cli_progress;
     o.progress.user = (void *)cmd;
@@ -117,6 +122,10 @@ int carm_cmd_dsa(int argc, char **argv) {
       mode = val;
     } else if (strcmp(a, "--method") == 0) {
       method = val;
+    } else if (strcmp(a, "--filter") == 0) {
+      if (carm_filter_window_parse(val, &fdk_window) != CARM_OK) {
+        return cli_fail(CLI_USAGE, cmd, "%s", carm_last_error());
+      }
     } else if (strcmp(a, "--tol-mm") == 0) {
       if (cli_parse_double(val, &dopts.tol_mm) != 0 || !(dopts.tol_mm >= 0.0)) {
         return cli_fail(CLI_USAGE, cmd, "--tol-mm wants a number >= 0, not '%s'", val);
