@@ -6,25 +6,56 @@
 #include <stdlib.h>
 #include <string.h>
 
-static carm_status pick_threshold(const carm_volume *vol, double *t, int *dsa_like, double *t_low) {
+static int cmp_float(const void *a, const void *b) {
+  float x = *(const float *)a;
+  float y = *(const float *)b;
+  return (x > y) - (x < y);
+}
+
+/* Robust statistics of a volume from a regular sample of at most ~1M
+ * voxels: median, noise sigma (1.4826 · MAD) and the 99.9th percentile. */
+static carm_status robust_stats(const carm_volume *v, double *median, double *sigma, double *p999) {
+  int64_t n = carm_volume_count(v);
+  int64_t step = n / 1000000 + 1;
+  int64_t m = (n + step - 1) / step;
+  float *a = malloc((size_t)m * sizeof *a);
+  if (a == NULL) {
+    return carm_error(CARM_ERR_NOMEM, "vessels: out of memory");
+  }
+  int64_t k = 0;
+  for (int64_t i = 0; i < n; i += step) {
+    a[k++] = isfinite(v->data[i]) ? v->data[i] : 0.0f;
+  }
+  qsort(a, (size_t)k, sizeof *a, cmp_float);
+  *median = a[k / 2];
+  *p999 = a[(int64_t)(0.999 * (double)(k - 1))];
+  for (int64_t i = 0; i < k; i++) {
+    a[i] = fabsf(a[i] - (float)*median);
+  }
+  qsort(a, (size_t)k, sizeof *a, cmp_float);
+  *sigma = 1.4826 * a[k / 2];
+  free(a);
+  return CARM_OK;
+}
+
+/* Seed threshold T0 and the background level: for a vessel-only volume
+ * (3D-DSA: the median near 0 next to the bright tail) T0 = median + 4σ; with
+ * soft tissue, Otsu on the volume, then Otsu again above the first split
+ * (tissue vs contrast and bone). */
+static carm_status seed_threshold(const carm_volume *vol, double median, double sigma, double p999,
+                                  double *t0, int *dsa_like, double *t_low) {
+  *dsa_like = fabs(median) < 0.2 * fabs(p999);
+  if (*dsa_like) {
+    *t0 = median + 4.0 * sigma;
+    *t_low = -INFINITY;
+    return CARM_OK;
+  }
   double t1 = 0.0;
   carm_status st = carm_seg_otsu(&t1, vol, NULL, 1024);
   if (st != CARM_OK) {
     return st;
   }
   int64_t n = carm_volume_count(vol);
-  int64_t above = 0;
-  for (int64_t i = 0; i < n; i++) {
-    above += vol->data[i] > t1;
-  }
-  if ((double)above < 0.05 * (double)n) {
-    *dsa_like = 1;
-    *t = t1;
-    *t_low = -INFINITY;
-    return CARM_OK;
-  }
-  *dsa_like = 0;
-  *t_low = t1;
   carm_volume *upper = NULL;
   st = carm_volume_create_like(&upper, vol);
   if (st != CARM_OK) {
@@ -33,14 +64,16 @@ static carm_status pick_threshold(const carm_volume *vol, double *t, int *dsa_li
   for (int64_t i = 0; i < n; i++) {
     upper->data[i] = vol->data[i] > t1 ? 1.0f : 0.0f;
   }
-  st = carm_seg_otsu(t, vol, upper, 1024);
+  st = carm_seg_otsu(t0, vol, upper, 1024);
   carm_volume_destroy(upper);
+  *t_low = t1;
   return st;
 }
 
 carm_status carm_vessels_extract(carm_volume **mask_out, carm_seg_tree **tree_out,
                                  carm_vessels_info *info, const carm_volume *vol,
                                  const carm_vessels_opts *opts) {
+  const carm_volume *input = vol;
   if (mask_out == NULL || vol == NULL || opts == NULL || opts->version != 1) {
     return carm_error(CARM_ERR_INVALID, "vessels: missing volume or options");
   }
@@ -63,13 +96,28 @@ carm_status carm_vessels_extract(carm_volume **mask_out, carm_seg_tree **tree_ou
   carm_seg_tree *tree = NULL;
   carm_vessels_info inf;
   memset(&inf, 0, sizeof inf);
-  inf.threshold = opts->threshold;
-  double t_low = -INFINITY;
-  if (isfinite(opts->threshold)) {
-    inf.dsa_like = 0;
-  } else if ((st = pick_threshold(vol, &inf.threshold, &inf.dsa_like, &t_low)) != CARM_OK) {
+  carm_volume *sm = NULL;
+  /* light smoothing (σ 0.6 mm) tames reconstruction noise before any
+   * threshold; every later step works on the smoothed volume */
+  const double sig[3] = {0.6, 0.6, 0.6};
+  if ((st = carm_volume_create_like(&sm, vol)) != CARM_OK ||
+      (st = carm_seg_gaussian(sm, vol, sig)) != CARM_OK) {
+    carm_volume_destroy(sm);
     goto cleanup;
   }
+  double median = 0.0;
+  double sigma = 0.0;
+  double p999 = 0.0;
+  double t_low = -INFINITY;
+  double t0 = opts->threshold;
+  if ((st = robust_stats(sm, &median, &sigma, &p999)) != CARM_OK ||
+      (!isfinite(opts->threshold) &&
+       (st = seed_threshold(sm, median, sigma, p999, &t0, &inf.dsa_like, &t_low)) != CARM_OK)) {
+    carm_volume_destroy(sm);
+    goto cleanup;
+  }
+  inf.threshold = t0;
+  vol = sm; /* from here on, the smoothed volume */
   if (carm_progress_report(&opts->progress, 0.05, "vesselness")) {
     st = carm_error(CARM_ERR_CANCELLED, "vessels: cancelled");
     goto cleanup;
@@ -106,12 +154,15 @@ carm_status carm_vessels_extract(carm_volume **mask_out, carm_seg_tree **tree_ou
     int64_t n_seed = 0;
     for (int64_t i = 0; i < n; i++) {
       float v = vol->data[i];
-      if (v < inf.threshold && v > t_low) {
+      if (v < t0 && v > t_low) {
         sum_bg += v;
         n_bg++;
-      } else if (v >= inf.threshold && vness->data[i] >= vs) {
+      } else if (v >= t0 && vness->data[i] >= vs) {
         work->data[n_seed++] = v;
       }
+    }
+    if (inf.dsa_like) {
+      sum_bg = median * (double)n_bg;
     }
     if (n_bg > 0 && n_seed > 0) {
       /* median of the seeds (work holds them; it is rewritten below) */
@@ -146,17 +197,21 @@ carm_status carm_vessels_extract(carm_volume **mask_out, carm_seg_tree **tree_ou
           break;
         }
       }
-      double refined = 0.5 * (sum_bg / (double)n_bg + (double)a[half]);
-      if (refined < inf.threshold) {
+      double bg = sum_bg / (double)n_bg;
+      double refined = 0.5 * (bg + (double)a[half]);
+      /* never into the noise: at least 2.5 σ above the background */
+      refined = fmax(refined, bg + 2.5 * sigma);
+      if (refined < inf.threshold || inf.dsa_like) {
         inf.threshold = refined;
       }
     }
   }
   /* 2 = seed (bright and tubular), 1 = bright, 0 = background */
   const float t = (float)inf.threshold;
+  const float ts = (float)fmax(t0, inf.threshold);
   for (int64_t i = 0; i < n; i++) {
     float v = vol->data[i];
-    work->data[i] = v >= t ? (vness->data[i] >= vs ? 2.0f : 1.0f) : 0.0f;
+    work->data[i] = v >= t ? (v >= ts && vness->data[i] >= vs ? 2.0f : 1.0f) : 0.0f;
   }
   if ((st = carm_seg_hysteresis(mask, work, 1.0, 2.0, 26)) != CARM_OK) {
     goto cleanup;
@@ -233,6 +288,9 @@ carm_status carm_vessels_extract(carm_volume **mask_out, carm_seg_tree **tree_ou
   }
   st = CARM_OK;
 cleanup:
+  if (vol != NULL && vol != input) {
+    carm_volume_destroy((carm_volume *)vol);
+  }
   free(sizes);
   carm_seg_tree_destroy(tree);
   carm_volume_destroy(labels);
