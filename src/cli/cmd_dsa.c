@@ -37,10 +37,9 @@ const char carm_cmd_dsa_usage[] =
     "  carm dsa --mask mask.mha --contrast arterial.mha --geometry sweep.xml \\\n"
     "      --size 256,256,256 --spacing 1,1,1 -o dsa.mha\n";
 
-static carm_filter_window fdk_window = CARM_FILTER_RAM_LAK;
-
-static int reconstruct(const char *cmd, const recon_iter_args *ia, const carm_geometry *geo,
-                       const carm_volume *proj, carm_volume *vol, int threads, int quiet) {
+static int reconstruct(const char *cmd, const recon_iter_args *ia, carm_filter_window fdk_window,
+                       const carm_geometry *geo, const carm_volume *proj, carm_volume *vol,
+                       int threads, int quiet) {
   if (ia->iterative) {
     return recon_iter_run(cmd, ia, geo, proj, vol, threads, quiet);
   }
@@ -82,6 +81,7 @@ int carm_cmd_dsa(int argc, char **argv) {
   memset(&ga, 0, sizeof ga);
   recon_iter_args ia;
   recon_iter_init(&ia);
+  carm_filter_window fdk_window = CARM_FILTER_RAM_LAK;
   const char *method = "fdk";
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
@@ -209,7 +209,7 @@ int carm_cmd_dsa(int argc, char **argv) {
   }
   rc = CLI_FAIL;
   if (!by_volume) {
-    rc = reconstruct(cmd, &ia, geo, diff, vol, threads, quiet);
+    rc = reconstruct(cmd, &ia, fdk_window, geo, diff, vol, threads, quiet);
     if (rc != CLI_OK) {
       goto cleanup;
     }
@@ -230,9 +230,10 @@ int carm_cmd_dsa(int argc, char **argv) {
       rc = cli_status(cmd, "volume", st);
       goto cleanup;
     }
-    rc = reconstruct(cmd, &ia, geo, contrast, vol, threads, quiet);
+    rc = reconstruct(cmd, &ia, fdk_window, geo, contrast, vol, threads, quiet);
     if (rc == CLI_OK) {
-      rc = reconstruct(cmd, &ia, geo_mask != NULL ? geo_mask : geo, mask, vol_mask, threads, quiet);
+      rc = reconstruct(cmd, &ia, fdk_window, geo_mask != NULL ? geo_mask : geo, mask, vol_mask,
+                       threads, quiet);
     }
     if (rc != CLI_OK) {
       goto cleanup;
