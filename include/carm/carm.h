@@ -12,6 +12,8 @@
 #include "carm/render.h"
 #include "carm/server.h"
 #include "carm/plan.h"
+#include "carm/iterative.h"
+#include "carm/dsa.h"
 #include "carm/clinical.h"
 #include "carm/board.h"
 #include "carm/seg.h"

@@ -2,6 +2,7 @@
  * One method today (fdk); --method dispatches so iterative methods can be
  * added as further library calls. */
 #include "cli/cli.h"
+#include "cli/recon_iter.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -23,8 +24,7 @@ const char carm_cmd_recon_usage[] =
     "  --spacing SX,SY,SZ     mm\n"
     "  --origin X,Y,Z         mm, centre of the first voxel (default: centred)\n"
     "  --like REF             take the grid from an image\n"
-    "options:\n"
-    "  --method fdk           reconstruction method (default fdk)\n"
+    "options:\n" RECON_ITER_HELP
     "  --filter NAME          ram-lak (default), shepp-logan, cosine, hamming, hann\n"
     "  --cutoff F             window cut-off, fraction of Nyquist in (0, 1] (default 1)\n"
     "  --short-scan MODE      Parker weights: auto (default), on, off\n"
@@ -37,8 +37,7 @@ const char carm_cmd_recon_usage[] =
     "  --water-mu MU          water attenuation for --hu, 1/mm (default 0.0206)\n"
     "  --threads N            threads (default: all)\n"
     "  --batch N              views per pass over the volume (default 8)\n"
-    "  --quiet                no progress\n"
-    "\n"
+    "  --quiet                no progress\n" RECON_PHASE2_HELP "\n"
     "example:\n"
     "  carm recon --geometry sweep.xml --size 256,256,256 --spacing 1,1,1 \\\n"
     "      --origin -127.5,-127.5,-127.5 --hu --output volume.mha sweep.mha\n";
@@ -104,6 +103,8 @@ int carm_cmd_recon(int argc, char **argv) {
   int have_origin = 0;
   int quiet = 0;
   carm_fdk_opts o = CARM_FDK_INIT;
+  recon_iter_args ia; /* iterative methods and dual phase: src/cli/recon_iter.c */
+  recon_iter_init(&ia);
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *val = i + 1 < argc ? argv[i + 1] : NULL;
@@ -123,7 +124,13 @@ int carm_cmd_recon(int argc, char **argv) {
     if (!takes) {
       continue;
     }
-    if (strcmp(a, "--geometry") == 0) {
+    int iter_opt = recon_iter_option(&ia, cmd, a, val);
+    if (iter_opt < 0) {
+      return CLI_USAGE;
+    }
+    if (iter_opt > 0) {
+      /* consumed with its value */
+    } else if (strcmp(a, "--geometry") == 0) {
       geometry = val;
     } else if (strcmp(a, "--output") == 0 || strcmp(a, "-o") == 0) {
       output = val;
@@ -200,8 +207,11 @@ int carm_cmd_recon(int argc, char **argv) {
     }
     i++;
   }
-  if (strcmp(method, "fdk") != 0) {
-    return cli_fail(CLI_USAGE, cmd, "unknown method '%s' (available: fdk)", method);
+  if (recon_iter_method(&ia, cmd, method) < 0) {
+    return CLI_USAGE;
+  }
+  if (recon_iter_check(&ia, cmd) != CLI_OK) {
+    return CLI_USAGE;
   }
   if (geometry == NULL || output == NULL || input == NULL) {
     return cli_fail(CLI_USAGE, cmd,
@@ -296,6 +306,13 @@ int carm_cmd_recon(int argc, char **argv) {
     o.progress.fn = cli_progress;
     o.progress.user = (void *)cmd;
   }
+  ia.i0 = o.i0;
+  ia.hu = o.hu;
+  ia.water_mu_per_mm = o.water_mu_per_mm;
+  if (ia.iterative) {
+    rc = recon_iter_write(cmd, &ia, geo, proj, vol, &o, output, quiet);
+    goto cleanup;
+  }
   double t0 = now_s();
   st = carm_fdk_plan_create(&plan, geo, proj, vol, &o);
   if (st != CARM_OK) {
@@ -323,6 +340,11 @@ int carm_cmd_recon(int argc, char **argv) {
   double fs = 0.0;
   double bs = 0.0;
   carm_fdk_plan_timing(plan, &fs, &bs);
+  rc = recon_phase2(cmd, &ia, geo, vol, &o, o.threads, quiet);
+  if (rc != CLI_OK) {
+    goto cleanup;
+  }
+  rc = CLI_FAIL;
   st = carm_image_write(vol, output, NULL);
   if (st != CARM_OK) {
     rc = cli_status(cmd, output, st);

@@ -79,7 +79,7 @@ int main(void) {
 
   /* refusals */
   remove("recon_cli_bad.mha");
-  CHECK(run(carm, 1, "--method sart --output recon_cli_bad.mha") == 2);
+  CHECK(run(carm, 1, "--method art --output recon_cli_bad.mha") == 2);
   CHECK(run(carm, 1, "--size 4,4 --output recon_cli_bad.mha") == 2);
   CHECK(run(carm, 1, "--filter gauss --output recon_cli_bad.mha") == 2);
   CHECK(run(carm, 1, "--short-scan maybe --output recon_cli_bad.mha") == 2);
