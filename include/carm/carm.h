@@ -2,6 +2,7 @@
 #ifndef CARM_CARM_H
 #define CARM_CARM_H
 #include "carm/core.h"
+#include "carm/dicom.h"
 #include "carm/geometry.h"
 #include "carm/io.h"
 #include "carm/project.h"
@@ -15,4 +16,6 @@
 #include "carm/board.h"
 #include "carm/seg.h"
 #include "carm/vessels.h"
+#include "carm/mesh.h"
+#include "carm/organ.h"
 #endif

@@ -13,8 +13,11 @@ static int cmp_float(const void *a, const void *b) {
 }
 
 /* Robust statistics of a volume from a regular sample of at most ~1M
- * voxels: median, noise sigma (1.4826 · MAD) and the 99.9th percentile. */
-static carm_status robust_stats(const carm_volume *v, double *median, double *sigma, double *p999) {
+ * voxels: median and 99.9th percentile of `v`, and the noise sigma
+ * 1.4826 · MAD of the high-pass residual `raw − v` (structure cancels, noise
+ * stays). */
+static carm_status robust_stats(const carm_volume *v, const carm_volume *raw, double *median,
+                                double *sigma, double *p999) {
   int64_t n = carm_volume_count(v);
   int64_t step = n / 1000000 + 1;
   int64_t m = (n + step - 1) / step;
@@ -29,8 +32,15 @@ static carm_status robust_stats(const carm_volume *v, double *median, double *si
   qsort(a, (size_t)k, sizeof *a, cmp_float);
   *median = a[k / 2];
   *p999 = a[(int64_t)(0.999 * (double)(k - 1))];
+  k = 0;
+  for (int64_t i = 0; i < n; i += step) {
+    float r = raw->data[i] - v->data[i];
+    a[k++] = isfinite(r) ? r : 0.0f;
+  }
+  qsort(a, (size_t)k, sizeof *a, cmp_float);
+  float rmed = a[k / 2];
   for (int64_t i = 0; i < k; i++) {
-    a[i] = fabsf(a[i] - (float)*median);
+    a[i] = fabsf(a[i] - rmed);
   }
   qsort(a, (size_t)k, sizeof *a, cmp_float);
   *sigma = 1.4826 * a[k / 2];
@@ -44,7 +54,9 @@ static carm_status robust_stats(const carm_volume *v, double *median, double *si
  * (tissue vs contrast and bone). */
 static carm_status seed_threshold(const carm_volume *vol, double median, double sigma, double p999,
                                   double *t0, int *dsa_like, double *t_low) {
-  *dsa_like = fabs(median) < 0.2 * fabs(p999);
+  /* vessel-only: the background sits at zero within the noise, far below
+   * the bright tail (a CT or arterial volume has tissue or water there) */
+  *dsa_like = fabs(median) < 2.0 * sigma && fabs(median) < 0.2 * fabs(p999);
   if (*dsa_like) {
     *t0 = median + 4.0 * sigma;
     *t_low = -INFINITY;
@@ -110,7 +122,7 @@ carm_status carm_vessels_extract(carm_volume **mask_out, carm_seg_tree **tree_ou
   double p999 = 0.0;
   double t_low = -INFINITY;
   double t0 = opts->threshold;
-  if ((st = robust_stats(sm, &median, &sigma, &p999)) != CARM_OK ||
+  if ((st = robust_stats(sm, input, &median, &sigma, &p999)) != CARM_OK ||
       (!isfinite(opts->threshold) &&
        (st = seed_threshold(sm, median, sigma, p999, &t0, &inf.dsa_like, &t_low)) != CARM_OK)) {
     carm_volume_destroy(sm);
