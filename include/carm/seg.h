@@ -292,6 +292,8 @@ typedef struct carm_seg_tree_opts {
  * from the voxel centre to the nearest background centre minus half the
  * smallest spacing). Components without a branch or end point (closed
  * loops, single voxels) are skipped. `opts` may be NULL (defaults).
+ * CARM_ERR_INVALID when the mask has no background voxel (the distance map,
+ * hence every radius, would be infinite).
  */
 carm_status carm_seg_tree_build(carm_seg_tree **out, const carm_volume *mask,
                                 const carm_seg_tree_opts *opts, const carm_progress *progress);
@@ -320,6 +322,9 @@ double carm_seg_tree_length_mm(const carm_seg_tree *tree);
  *                "topology": "root" | "branch" | "terminal",
  *                "generation": 0 for roots, parent's + 1,
  *                "points": [[x, y, z], ...] (mm), "radius": [r, ...] (mm)}, ...]}
+ * A point or radius that is not finite is refused (CARM_ERR_INVALID, the
+ * message names the segment and point); nothing is written. The VTK writer
+ * does the same.
  */
 carm_status carm_seg_tree_write_json(const carm_seg_tree *tree, const char *path);
 

@@ -203,10 +203,24 @@ carm_status carm_seg_thin(carm_volume *out, const carm_volume *mask,
           cand[e] = (uint8_t)deletable(&tb, neighbourhood(img, p, nb));
         }
       }
+      /* Sequential re-check, one parity class (subfield) of (i, j, k) at a
+       * time. Voxels of one subfield are never 26-adjacent, so within a
+       * subfield the order does not matter. A plain scan order instead lets
+       * each deletion expose the next voxel along the scan as a deletable
+       * non-end point, and a two-voxel-thick line (what a tube whose axis
+       * lies between voxel centres thins to) was eaten end to end in a
+       * single pass: the whole trunk of a vessel tree could vanish. */
       int changed = 0;
-      for (int64_t e = 0; e < nlist; e++) {
-        if (cand[e]) {
+      for (int sf = 0; sf < 8; sf++) {
+        for (int64_t e = 0; e < nlist; e++) {
+          if (!cand[e]) {
+            continue;
+          }
           int64_t p = list[e];
+          int64_t i = p % px, j = (p / px) % py, k = p / (px * py);
+          if ((int)((i & 1) | ((j & 1) << 1) | ((k & 1) << 2)) != sf) {
+            continue;
+          }
           if (deletable(&tb, neighbourhood(img, p, nb))) {
             img[p] = 0;
             changed = 1;

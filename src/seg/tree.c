@@ -724,6 +724,22 @@ carm_status carm_seg_tree_from_skeleton(carm_seg_tree **out, const carm_volume *
       s.vox[s.n++] = v;
     }
   }
+  /* radii come from the distance map: a mask without any background (the
+   * distance is infinite) or a bad map would give infinite or NaN radii
+   * and points */
+  for (int64_t q = 0; q < s.n; q++) {
+    float dv = distance_mm->data[s.vox[q]];
+    if (!isfinite(dv) || dv < 0.0f) {
+      int64_t v = s.vox[q];
+      st = carm_error(CARM_ERR_INVALID,
+                      "tree: distance %g at skeleton voxel (%lld, %lld, %lld) is not a finite "
+                      "distance (a mask with no background voxel?)",
+                      (double)dv, (long long)(v % skeleton->dims[0]),
+                      (long long)((v / skeleton->dims[0]) % skeleton->dims[1]),
+                      (long long)(v / (skeleton->dims[0] * skeleton->dims[1])));
+      goto cleanup;
+    }
+  }
   st = build_graph(&g, &s);
   if (st == CARM_OK) {
     st = prune(&g, o);

@@ -72,6 +72,18 @@ static carm_status check_tree(const carm_seg_tree *tree, const char *path) {
       return carm_error(CARM_ERR_INVALID, "tree export: segment %lld has no points",
                         (long long)sg->id);
     }
+    /* JSON has no NaN or infinity (jansson refuses them), and a viewer
+     * reading a VTK file would draw nonsense: refuse, naming the place */
+    for (int64_t p = 0; p < sg->n_points; p++) {
+      if (!isfinite(sg->points_mm[p][0]) || !isfinite(sg->points_mm[p][1]) ||
+          !isfinite(sg->points_mm[p][2]) || !isfinite(sg->radius_mm[p])) {
+        return carm_error(CARM_ERR_INVALID,
+                          "tree export: segment %lld point %lld is not finite "
+                          "(%g, %g, %g mm, radius %g mm)",
+                          (long long)sg->id, (long long)p, sg->points_mm[p][0], sg->points_mm[p][1],
+                          sg->points_mm[p][2], sg->radius_mm[p]);
+      }
+    }
   }
   return CARM_OK;
 }

@@ -56,9 +56,12 @@ static carm_status seed_threshold(const carm_volume *vol, double median, double 
                                   double *t0, int *dsa_like, double *t_low) {
   /* vessel-only: the background sits at zero within the noise, far below
    * the bright tail (a CT or arterial volume has tissue or water there) */
-  *dsa_like = fabs(median) < 2.0 * sigma && fabs(median) < 0.2 * fabs(p999);
+  *dsa_like = fabs(median) <= 2.0 * sigma && fabs(median) < 0.2 * fabs(p999);
   if (*dsa_like) {
-    *t0 = median + 4.0 * sigma;
+    /* a noise-free volume has σ = 0: median + 4σ would put every voxel
+     * (the background included) above the seed threshold; keep the seeds
+     * at least 5 % of the way up to the bright tail */
+    *t0 = median + fmax(4.0 * sigma, 0.05 * (p999 - median));
     *t_low = -INFINITY;
     return CARM_OK;
   }

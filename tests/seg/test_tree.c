@@ -158,6 +158,19 @@ static void test_y(void) {
   CHECK(carm_seg_tree_write_json(t, "no/such/dir/tree.json") == CARM_ERR_IO);
   CHECK(access("no/such/dir/tree.json", F_OK) != 0);
   CHECK(carm_seg_tree_write_vtk(NULL, vtk) == CARM_ERR_INVALID);
+  /* a non-finite value is refused by name, nothing is written */
+  if (t->n_segments > 0 && t->segments[0].n_points > 1) {
+    double keep = t->segments[0].radius_mm[1];
+    t->segments[0].radius_mm[1] = NAN;
+    CHECK(carm_seg_tree_write_json(t, json) == CARM_ERR_INVALID);
+    CHECK(strstr(carm_last_error(), "segment 0 point 1") != NULL);
+    CHECK(carm_seg_tree_write_vtk(t, vtk) == CARM_ERR_INVALID);
+    CHECK(access(json, F_OK) != 0 && access(vtk, F_OK) != 0);
+    t->segments[0].radius_mm[1] = keep;
+    t->segments[0].points_mm[0][2] = INFINITY;
+    CHECK(carm_seg_tree_write_json(t, json) == CARM_ERR_INVALID);
+    CHECK(access(json, F_OK) != 0);
+  }
   carm_seg_tree_destroy(t);
   carm_seg_tree_destroy(NULL);
   carm_volume_destroy(m);
