@@ -120,7 +120,8 @@ static int y90(int argc, char **argv) {
 
 int carm_cmd_plan(int argc, char **argv) {
   if (argc < 2) {
-    return cli_fail(CLI_USAGE, "plan", "missing subcommand (y90, feeders, views, ablation, couinaud)");
+    return cli_fail(CLI_USAGE, "plan",
+                    "missing subcommand (y90, feeders, views, ablation, couinaud)");
   }
   if (strcmp(argv[1], "y90") == 0) {
     return y90(argc - 1, argv + 1);
@@ -130,6 +131,6 @@ int carm_cmd_plan(int argc, char **argv) {
       return cli_plan_subcommands[i].run(argc - 1, argv + 1);
     }
   }
-  return cli_fail(CLI_USAGE, "plan", "unknown subcommand '%s' (y90, feeders, views, ablation, couinaud)",
-                  argv[1]);
+  return cli_fail(CLI_USAGE, "plan",
+                  "unknown subcommand '%s' (y90, feeders, views, ablation, couinaud)", argv[1]);
 }
