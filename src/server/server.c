@@ -66,7 +66,9 @@ static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, con
 }
 
 static enum MHD_Result send_file(struct MHD_Connection *c, const char *path) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: opening a FIFO (or a device) must not block the connection
+   * thread; only regular files are served, so the flag never matters after. */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   struct stat st;
   if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     if (fd >= 0) {
