@@ -1029,6 +1029,15 @@ int board_sheet(int argc, char **argv) {
   if (access(db_path, R_OK) != 0) {
     return cli_fail(CLI_FAIL, "board", "sheet: no case store at %s", db_path);
   }
+  const char *inputs[33];
+  inputs[0] = db_path;
+  for (int k = 0; k < n_pics; k++) {
+    inputs[k + 1] = paths_ptr[k];
+  }
+  int chk = cli_check_output("board sheet", out, inputs, n_pics + 1);
+  if (chk != CLI_OK) {
+    return chk;
+  }
   carm_board *db = NULL;
   carm_status st = carm_board_open(&db, db_path, "reader");
   if (st == CARM_OK) {

@@ -152,6 +152,11 @@ int carm_cmd_render(int argc, char **argv) {
   if (!cli_has_suffix(out, ".png")) {
     return cli_fail(CLI_USAGE, cmd, "the output must be a .png file");
   }
+  const char *const inputs[] = {in, labels_path, tree_path};
+  int chk = cli_check_output(cmd, out, inputs, 3);
+  if (chk != CLI_OK) {
+    return chk;
+  }
   const preset *p = NULL;
   for (size_t k = 0; k < sizeof presets / sizeof presets[0]; k++) {
     if (strcmp(presets[k].name, preset_name) == 0) {

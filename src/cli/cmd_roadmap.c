@@ -119,6 +119,14 @@ int carm_cmd_roadmap(int argc, char **argv) {
   if (!cli_has_suffix(out, ".png")) {
     return cli_fail(CLI_USAGE, cmd, "the picture must be a .png file");
   }
+  const char *const inputs[] = {tree, geo_path, background, like, json_out};
+  int chk = cli_check_output(cmd, out, inputs, 5);
+  if (chk == CLI_OK) {
+    chk = cli_check_output(cmd, json_out, inputs, 4);
+  }
+  if (chk != CLI_OK) {
+    return chk;
+  }
   int rc = CLI_FAIL;
   carm_geometry *geo = NULL;
   carm_volume *grid = NULL;

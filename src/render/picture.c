@@ -192,6 +192,10 @@ carm_status carm_picture_write_png(const carm_picture *pic, const char *path) {
   if (pic == NULL || path == NULL) {
     return carm_error(CARM_ERR_INVALID, "write png: missing argument");
   }
+  carm_status chk = carm_output_check(path);
+  if (chk != CARM_OK) {
+    return chk;
+  }
   size_t n = strlen(path);
   char *tmp = malloc(n + 32);
   if (tmp == NULL) {
