@@ -140,5 +140,16 @@ finally:
         srv.proc.kill()
         srv.proc.wait()
 
+# a port file that cannot be written: exit 1 with a message, not a server
+# that runs while the script waiting for the file hangs
+for pf in [os.path.join(case, 'missing', 'port'), case]:
+    try:
+        p = subprocess.run([os.environ['CARM'], 'serve', case, '--port', '0', '--port-file', pf],
+                           capture_output=True, timeout=10)
+        check(p.returncode == 1 and b'port file' in p.stderr,
+              'unwritable --port-file %s: exit 1 (got %d)' % (pf, p.returncode))
+    except subprocess.TimeoutExpired:
+        check(False, 'unwritable --port-file %s: server kept running' % pf)
+
 print('%d passed, %d failed' % (passed, len(failures)))
 sys.exit(1 if failures else 0)
