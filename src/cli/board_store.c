@@ -1054,6 +1054,22 @@ int board_sheet(int argc, char **argv) {
     fprintf(stderr, "carm board sheet: %s (%s)\n", carm_last_error(), carm_strerror(st));
     return st == CARM_ERR_INVALID || st == CARM_ERR_RANGE ? CLI_USAGE : CLI_FAIL;
   }
-  printf("{\"sheet\": \"%s\", \"pseudonym\": \"%s\"}\n", out, pseudonym);
+  /* through jansson: a path may hold quotes, backslashes or control bytes */
+  json_t *ans = json_pack("{s:s%, s:s}", "sheet", out, strlen(out), "pseudonym", pseudonym);
+  if (ans == NULL) { /* not UTF-8: print the name with '?' for bytes >= 0x80 */
+    char shown[4096];
+    snprintf(shown, sizeof shown, "%s", out);
+    for (char *p = shown; *p != '\0'; p++) {
+      *p = (unsigned char)*p >= 0x80 ? '?' : *p;
+    }
+    ans = json_pack("{s:s, s:s}", "sheet", shown, "pseudonym", pseudonym);
+  }
+  char *text = ans != NULL ? json_dumps(ans, JSON_ENSURE_ASCII) : NULL;
+  json_decref(ans);
+  if (text == NULL) {
+    return cli_fail(CLI_FAIL, "board", "sheet: wrote %s, but cannot print it as JSON", out);
+  }
+  printf("%s\n", text);
+  free(text);
   return CLI_OK;
 }

@@ -54,6 +54,12 @@ ok test "$(sum)" = "$before"
 refuse board sheet HCC-0001 -o "$tmp/missing/x.pdf"
 mkdir "$tmp/d.pdf"; refuse board sheet HCC-0001 -o "$tmp/d.pdf"
 ok test -d "$tmp/d.pdf"
+# the sheet's JSON answer stays JSON whatever the output name holds
+for name in 'q"uote\\back.pdf' $'\xffbyte.pdf'; do
+  "$CARM" board sheet HCC-0001 -o "$tmp/$name" >"$tmp/out" 2>"$tmp/err"
+  ok test $? -eq 0
+  ok python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$tmp/out"
+done
 # corrupt and truncated stores: refused, left as they were
 head -c 1000 "$CARM_BOARD_DB" > "$tmp/trunc.db"
 head -c 4096 "$CARM_BOARD_DB" > "$tmp/half.db"
