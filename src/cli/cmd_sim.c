@@ -7,6 +7,7 @@
 #include "carm/phantom.h"
 #include "carm/project.h"
 #include "cli/cli.h"
+#include "cli/sim_twin.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +26,8 @@ static const char sim_phantom_usage[] =
     "usage: carm sim phantom (--shepp-logan [--scale MM] | --scene S.json)\n"
     "                        --size NX,NY,NZ --spacing SX,SY,SZ [--origin X,Y,Z]\n"
     "                        [--supersample K] -o V.mha\n"
+    "       carm sim phantom --liver [options] -o DIR\n"
+    "                        (the digital liver phantom: carm sim phantom --liver --help)\n"
     "\n"
     "Voxelise an analytic phantom: each voxel holds the mean of the scene's value\n"
     "at K^3 points of a regular sub-grid (default K = 2).\n"
@@ -57,6 +60,7 @@ static const sim_command sim_commands[] = {
      sim_phantom_usage},
     {"project-analytic", sim_project_analytic, "exact projections of an analytic phantom",
      sim_project_analytic_usage},
+    {"sweep", sim_sweep, sim_sweep_summary, sim_sweep_usage},
 };
 
 static const size_t n_sim_commands = sizeof sim_commands / sizeof sim_commands[0];
@@ -68,9 +72,11 @@ const char carm_cmd_sim_usage[] =
     "subcommands:\n"
     "  phantom           voxelise an analytic phantom (Shepp-Logan, JSON scene)\n"
     "  project-analytic  exact projections of an analytic phantom\n"
+    "  sweep             C-arm sweeps of the digital liver phantom (contrast, noise)\n"
     "\n"
     "example:\n"
-    "  carm sim phantom --shepp-logan --size 128,128,128 --spacing 2,2,2 -o shepp.mha\n";
+    "  carm sim phantom --shepp-logan --size 128,128,128 --spacing 2,2,2 -o shepp.mha\n"
+    "  carm sim sweep --liver --seed 7 --dual-phase --mask -o case7\n";
 
 int carm_cmd_sim(int argc, char **argv) {
   if (argc < 2) {
@@ -80,7 +86,8 @@ int carm_cmd_sim(int argc, char **argv) {
   for (size_t i = 0; i < n_sim_commands; i++) {
     if (strcmp(argv[1], sim_commands[i].name) == 0) {
       if (cli_wants_help(argc - 1, argv + 1)) {
-        fputs(sim_commands[i].usage, stdout);
+        int liver = sim_commands[i].run == sim_phantom && sim_twin_wanted(argc - 1, argv + 1);
+        fputs(liver ? sim_twin_phantom_usage : sim_commands[i].usage, stdout);
         return CLI_OK;
       }
       return sim_commands[i].run(argc - 1, argv + 1);
@@ -158,6 +165,9 @@ static int load_scene(const char *cmd, const scene_opts *s, carm_phantom **out) 
 /* ---- carm sim phantom ---------------------------------------------------- */
 
 static int sim_phantom(int argc, char **argv) {
+  if (sim_twin_wanted(argc, argv)) {
+    return sim_twin_phantom(argc, argv); /* the digital liver phantom */
+  }
   const char *cmd = "sim phantom";
   scene_opts so = {0, 0.0, 0, NULL};
   int64_t size[3] = {0, 0, 0};

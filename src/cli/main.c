@@ -70,7 +70,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "carm: unknown command '%s' (see `carm help`)\n", name);
     return CLI_USAGE;
   }
-  if (cli_wants_help(argc - 1, argv + 1)) {
+  /* `carm CMD --help` (and `carm CMD -o x --help`) print CMD's help; when
+   * the first word after CMD is not an option it may be a subcommand
+   * (`carm sim sweep --help`), which then prints its own help. */
+  if (cli_wants_help(argc - 1, argv + 1) && (argc < 3 || argv[2][0] == '-')) {
     fputs(c->usage, stdout);
     return CLI_OK;
   }
