@@ -50,6 +50,13 @@ carm_error(carm_status status, const char *fmt, ...);
 /** Clear the calling thread's error detail. */
 void carm_error_clear(void);
 
+/** Check, before writing, that `path` may be replaced by an atomic write
+ * (a temporary file in the same folder, then rename). Fails with
+ * CARM_ERR_IO when `path` names a folder, or an existing file that is not a
+ * regular file (a device such as /dev/null, a FIFO, a socket): renaming
+ * over it would destroy it. A missing `path` passes. Thread-safe. */
+carm_status carm_output_check(const char *path);
+
 /** The library's version string, e.g. "0.1.0". */
 const char *carm_version(void);
 

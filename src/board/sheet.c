@@ -958,6 +958,10 @@ carm_status carm_board_sheet(carm_board *db, const char *pseudonym,
   if (o->version != 1 || o->n_pictures < 0 || (o->n_pictures > 0 && o->picture_paths == NULL)) {
     return carm_error(CARM_ERR_INVALID, "board sheet: bad options (version 1, picture list)");
   }
+  carm_status chk = carm_output_check(path);
+  if (chk != CARM_OK) {
+    return chk;
+  }
   char *text = NULL;
   carm_status st = carm_board_show(db, pseudonym, &text);
   if (st != CARM_OK) {

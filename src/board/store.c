@@ -307,7 +307,7 @@ static int valid_pseudonym(const char *p) {
   return 1;
 }
 
-/* YYYY-MM-DD with a plausible month and day. */
+/* YYYY-MM-DD naming a real calendar day (Gregorian, leap years). */
 static int valid_date(const char *d) {
   if (d == NULL || strlen(d) != 10 || d[4] != '-' || d[7] != '-') {
     return 0;
@@ -317,9 +317,15 @@ static int valid_date(const char *d) {
       return 0;
     }
   }
+  int year = (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 + (d[3] - '0');
   int month = (d[5] - '0') * 10 + (d[6] - '0');
   int day = (d[8] - '0') * 10 + (d[9] - '0');
-  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+  if (month < 1 || month > 12 || day < 1) {
+    return 0;
+  }
+  static const int days[12] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  int leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  return day <= days[month - 1] + (month == 2 && leap);
 }
 
 static int empty(const char *s) { return s == NULL || s[0] == '\0'; }

@@ -1029,6 +1029,15 @@ int board_sheet(int argc, char **argv) {
   if (access(db_path, R_OK) != 0) {
     return cli_fail(CLI_FAIL, "board", "sheet: no case store at %s", db_path);
   }
+  const char *inputs[33];
+  inputs[0] = db_path;
+  for (int k = 0; k < n_pics; k++) {
+    inputs[k + 1] = paths_ptr[k];
+  }
+  int chk = cli_check_output("board sheet", out, inputs, n_pics + 1);
+  if (chk != CLI_OK) {
+    return chk;
+  }
   carm_board *db = NULL;
   carm_status st = carm_board_open(&db, db_path, "reader");
   if (st == CARM_OK) {
@@ -1045,6 +1054,22 @@ int board_sheet(int argc, char **argv) {
     fprintf(stderr, "carm board sheet: %s (%s)\n", carm_last_error(), carm_strerror(st));
     return st == CARM_ERR_INVALID || st == CARM_ERR_RANGE ? CLI_USAGE : CLI_FAIL;
   }
-  printf("{\"sheet\": \"%s\", \"pseudonym\": \"%s\"}\n", out, pseudonym);
+  /* through jansson: a path may hold quotes, backslashes or control bytes */
+  json_t *ans = json_pack("{s:s%, s:s}", "sheet", out, strlen(out), "pseudonym", pseudonym);
+  if (ans == NULL) { /* not UTF-8: print the name with '?' for bytes >= 0x80 */
+    char shown[4096];
+    snprintf(shown, sizeof shown, "%s", out);
+    for (char *p = shown; *p != '\0'; p++) {
+      *p = (unsigned char)*p >= 0x80 ? '?' : *p;
+    }
+    ans = json_pack("{s:s, s:s}", "sheet", shown, "pseudonym", pseudonym);
+  }
+  char *text = ans != NULL ? json_dumps(ans, JSON_ENSURE_ASCII) : NULL;
+  json_decref(ans);
+  if (text == NULL) {
+    return cli_fail(CLI_FAIL, "board", "sheet: wrote %s, but cannot print it as JSON", out);
+  }
+  printf("%s\n", text);
+  free(text);
   return CLI_OK;
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int cli_fail(int code, const char *cmd, const char *fmt, ...) {
@@ -121,6 +122,33 @@ int cli_progress(void *user, double fraction, const char *stage) {
   }
   fflush(stderr);
   return 0;
+}
+
+int cli_check_output(const char *cmd, const char *out, const char *const *inputs, int n) {
+  if (out == NULL) {
+    return CLI_OK;
+  }
+  struct stat so;
+  int out_exists = stat(out, &so) == 0;
+  for (int i = 0; i < n; i++) {
+    if (inputs[i] == NULL) {
+      continue;
+    }
+    struct stat si;
+    int same = strcmp(inputs[i], out) == 0 || (out_exists && stat(inputs[i], &si) == 0 &&
+                                               si.st_dev == so.st_dev && si.st_ino == so.st_ino);
+    if (same) {
+      return cli_fail(CLI_USAGE, cmd,
+                      "output %s is the input %s: refusing to overwrite an input (choose another "
+                      "output name)",
+                      out, inputs[i]);
+    }
+  }
+  carm_status st = carm_output_check(out);
+  if (st != CARM_OK) {
+    return cli_fail(CLI_FAIL, cmd, "%s", carm_last_error());
+  }
+  return CLI_OK;
 }
 
 int cli_has_suffix(const char *path, const char *suffix) {

@@ -46,6 +46,13 @@ int cli_parse_int64s(const char *s, int64_t *out, int n);
  * terminal, and a line per 10 % otherwise. `user` is the command name. */
 int cli_progress(void *user, double fraction, const char *stage);
 
+/** Check an output path before any work: it must not be one of the `n`
+ * inputs (NULL entries are skipped; the same file under another name counts)
+ * and must be replaceable by an atomic write (carm_output_check: not a
+ * folder, device or FIFO). Prints "carm CMD: ..." and returns CLI_USAGE or
+ * CLI_FAIL on refusal, CLI_OK otherwise. `out` NULL passes. */
+int cli_check_output(const char *cmd, const char *out, const char *const *inputs, int n);
+
 /** Whether `path` ends with `suffix` (case-insensitive). */
 int cli_has_suffix(const char *path, const char *suffix);
 

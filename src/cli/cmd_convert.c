@@ -79,6 +79,11 @@ int carm_cmd_convert(int argc, char **argv) {
   if (!known_suffix(out)) {
     return cli_fail(CLI_USAGE, cmd, "%s: OUT must end in .mha, .mhd, .nii or .nii.gz", out);
   }
+  const char *const inputs[] = {in};
+  int chk = cli_check_output(cmd, out, inputs, 1);
+  if (chk != CLI_OK) {
+    return chk;
+  }
   carm_volume *v = NULL;
   carm_image_info info;
   carm_status st = carm_image_read(&v, &info, in);

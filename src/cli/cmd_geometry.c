@@ -317,6 +317,11 @@ int carm_cmd_geometry(int argc, char **argv) {
   if (a.output == NULL) {
     return usage("%s needs -o OUTPUT.xml", mode);
   }
+  const char *const inputs[] = {a.input};
+  rc = cli_check_output(cmd_name, a.output, inputs, 1);
+  if (rc != CLI_OK) {
+    return rc;
+  }
   if (strcmp(mode, "from-matrices") == 0) {
     if (a.input == NULL) {
       return usage("%s needs a matrix file", mode);

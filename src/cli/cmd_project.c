@@ -86,6 +86,11 @@ int carm_cmd_project(int argc, char **argv) {
   if (like == NULL && !(have_size && have_spacing)) {
     return cli_fail(CLI_USAGE, cmd, "needs --size and --spacing (or --like P.mha)");
   }
+  const char *const inputs[] = {input, geometry, like};
+  int chk = cli_check_output(cmd, output, inputs, 3);
+  if (chk != CLI_OK) {
+    return chk;
+  }
 
   int rc = CLI_FAIL;
   carm_volume *vol = NULL;

@@ -56,10 +56,27 @@ static int draw_tree(carm_picture *pic, const carm_volume *vol, const carm_rende
     return CLI_FAIL;
   }
   static const uint8_t yellow[3] = {255, 220, 40};
+  /* One drawing call for the whole tree, the lines separated by a NaN point
+   * (the pen lifts there): each call converts the whole picture, so a call
+   * per segment took minutes for a tree of 10^5 segments. */
+  int64_t total = 0;
+  for (int64_t i = 0; i < n; i++) {
+    total += lines[i].n + 1;
+  }
+  double(*all)[3] = malloc((size_t)(total > 0 ? total : 1) * sizeof *all);
   carm_status st = CARM_OK;
-  for (int64_t i = 0; i < n && st == CARM_OK; i++) {
-    st = carm_picture_draw_polyline(pic, vol, o, (const double(*)[3])lines[i].points, lines[i].n,
-                                    yellow, 1.5);
+  if (all == NULL) {
+    st = carm_error(CARM_ERR_NOMEM, "out of memory for %lld tree points", (long long)total);
+  } else {
+    int64_t m = 0;
+    for (int64_t i = 0; i < n; i++) {
+      memcpy(all[m], lines[i].points, (size_t)lines[i].n * sizeof *all);
+      m += lines[i].n;
+      all[m][0] = all[m][1] = all[m][2] = NAN;
+      m++;
+    }
+    st = carm_picture_draw_polyline(pic, vol, o, (const double(*)[3])all, m, yellow, 1.5);
+    free(all);
   }
   cli_tree_free(lines, n);
   return st == CARM_OK ? CLI_OK : cli_status("render", "cannot draw the tree", st);
@@ -151,6 +168,11 @@ int carm_cmd_render(int argc, char **argv) {
   }
   if (!cli_has_suffix(out, ".png")) {
     return cli_fail(CLI_USAGE, cmd, "the output must be a .png file");
+  }
+  const char *const inputs[] = {in, labels_path, tree_path};
+  int chk = cli_check_output(cmd, out, inputs, 3);
+  if (chk != CLI_OK) {
+    return chk;
   }
   const preset *p = NULL;
   for (size_t k = 0; k < sizeof presets / sizeof presets[0]; k++) {

@@ -119,6 +119,14 @@ int carm_cmd_roadmap(int argc, char **argv) {
   if (!cli_has_suffix(out, ".png")) {
     return cli_fail(CLI_USAGE, cmd, "the picture must be a .png file");
   }
+  const char *const inputs[] = {tree, geo_path, background, like, json_out};
+  int chk = cli_check_output(cmd, out, inputs, 5);
+  if (chk == CLI_OK) {
+    chk = cli_check_output(cmd, json_out, inputs, 4);
+  }
+  if (chk != CLI_OK) {
+    return chk;
+  }
   int rc = CLI_FAIL;
   carm_geometry *geo = NULL;
   carm_volume *grid = NULL;
@@ -127,6 +135,7 @@ int carm_cmd_roadmap(int argc, char **argv) {
   int64_t n_lines = 0;
   carm_picture *pic = NULL;
   json_t *doc = NULL;
+  double(*all_uv)[2] = NULL;
   carm_status st = CARM_OK;
   if (cli_tree_load(cmd, tree, &lines, &n_lines) != 0) {
     goto cleanup;
@@ -186,6 +195,18 @@ int carm_cmd_roadmap(int argc, char **argv) {
   }
   json_t *polys = json_object_get(doc, "polylines");
   static const uint8_t red[3] = {255, 60, 40};
+  /* all lines in one drawing call, separated by NaN points (pen up): each
+   * call converts the whole picture, so one per segment was quadratic */
+  int64_t total = 0;
+  for (int64_t s = 0; s < n_lines; s++) {
+    total += lines[s].n + 1;
+  }
+  all_uv = malloc((size_t)(total > 0 ? total : 1) * sizeof *all_uv);
+  if (all_uv == NULL) {
+    rc = cli_fail(CLI_FAIL, cmd, "out of memory");
+    goto cleanup;
+  }
+  int64_t m = 0;
   for (int64_t s = 0; s < n_lines; s++) {
     double(*uv)[2] = malloc((size_t)(lines[s].n > 0 ? lines[s].n : 1) * sizeof *uv);
     if (uv == NULL) {
@@ -193,7 +214,10 @@ int carm_cmd_roadmap(int argc, char **argv) {
       goto cleanup;
     }
     carm_roadmap_project(geo, view, grid, (const double(*)[3])lines[s].points, lines[s].n, uv);
-    carm_picture_draw_polyline_px(pic, (const double(*)[2])uv, lines[s].n, red, 2.0);
+    memcpy(all_uv[m], uv, (size_t)lines[s].n * sizeof *uv);
+    m += lines[s].n;
+    all_uv[m][0] = all_uv[m][1] = NAN;
+    m++;
     json_t *px = json_array();
     for (int64_t k = 0; k < lines[s].n; k++) {
       json_array_append_new(px, isfinite(uv[k][0]) ? json_pack("[f,f]", uv[k][0], uv[k][1])
@@ -203,6 +227,7 @@ int carm_cmd_roadmap(int argc, char **argv) {
                           json_pack("{s:I, s:o}", "id", (json_int_t)lines[s].id, "pixels", px));
     free(uv);
   }
+  carm_picture_draw_polyline_px(pic, (const double(*)[2])all_uv, m, red, 2.0);
   if ((st = carm_picture_write_png(pic, out)) != CARM_OK) {
     rc = cli_status(cmd, "cannot write the picture", st);
     goto cleanup;
@@ -222,6 +247,7 @@ int carm_cmd_roadmap(int argc, char **argv) {
          out);
   rc = CLI_OK;
 cleanup:
+  free(all_uv);
   json_decref(doc);
   carm_picture_destroy(pic);
   if (grid != bg) {

@@ -2,6 +2,7 @@
 #include "carm/server.h"
 #include "cli/cli.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -128,10 +129,19 @@ int carm_cmd_serve(int argc, char **argv) {
          o.token != NULL ? "?token=..." : "");
   fflush(stdout);
   if (port_file != NULL) {
+    /* a script waits for this file: failing to write it must not leave the
+     * script waiting forever on a server that looks healthy */
     FILE *f = fopen(port_file, "w");
+    int bad = f == NULL;
+    int e = errno;
     if (f != NULL) {
-      fprintf(f, "%d\n", port);
-      fclose(f);
+      bad = fprintf(f, "%d\n", port) < 0;
+      bad = fclose(f) != 0 || bad;
+      e = errno;
+    }
+    if (bad) {
+      carm_server_stop(srv);
+      return cli_fail(CLI_FAIL, cmd, "cannot write the port file %s: %s", port_file, strerror(e));
     }
   }
   int sig = 0;

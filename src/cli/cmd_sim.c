@@ -222,6 +222,11 @@ static int sim_phantom(int argc, char **argv) {
   if (!have_size || !have_spacing || output == NULL) {
     return cli_fail(CLI_USAGE, cmd, "needs --size, --spacing and -o (see --help)");
   }
+  const char *const inputs[] = {so.scene};
+  int chk = cli_check_output(cmd, output, inputs, 1);
+  if (chk != CLI_OK) {
+    return chk;
+  }
   carm_phantom *ph = NULL;
   int rc = load_scene(cmd, &so, &ph);
   if (rc != CLI_OK) {
@@ -311,6 +316,11 @@ static int sim_project_analytic(int argc, char **argv) {
   }
   if (like == NULL && !(have_size && have_spacing)) {
     return cli_fail(CLI_USAGE, cmd, "needs --size and --spacing (or --like P.mha)");
+  }
+  const char *const inputs[] = {so.scene, geometry, like};
+  int chk = cli_check_output(cmd, output, inputs, 3);
+  if (chk != CLI_OK) {
+    return chk;
   }
   carm_phantom *ph = NULL;
   int rc = load_scene(cmd, &so, &ph);

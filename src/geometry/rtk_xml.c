@@ -640,6 +640,10 @@ carm_status carm_geometry_write_rtk(const carm_geometry *geo, const char *path) 
                         (long long)k);
     }
   }
+  carm_status chk = carm_output_check(path);
+  if (chk != CARM_OK) {
+    return chk;
+  }
   size_t n = strlen(path);
   char *tmp = malloc(n + 16);
   if (tmp == NULL) {

@@ -221,6 +221,10 @@ carm_status io_read_voxels(carm_volume *vol, io_read_fn read, void *ctx, carm_dt
 }
 
 carm_status io_temp_open(const char *path, char *tmp, size_t cap, FILE **out) {
+  carm_status st = carm_output_check(path);
+  if (st != CARM_OK) {
+    return st;
+  }
   int n = snprintf(tmp, cap, "%s.tmp-XXXXXX", path);
   if (n < 0 || (size_t)n >= cap) {
     return carm_error(CARM_ERR_INVALID, "path too long: %s", path);

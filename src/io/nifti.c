@@ -481,6 +481,25 @@ carm_status io_nifti_write(const carm_volume *vol, const char *path, const carm_
   nifti_dmat44 R = ras_affine(vol);
   double qb, qc, qd, qx, qy, qz, dx, dy, dz, qfac;
   nifti_dmat44_to_quatern(R, &qb, &qc, &qd, &qx, &qy, &qz, &dx, &dy, &dz, &qfac);
+  if (version == 1) {
+    /* NIfTI-1 stores the grid as float32: refuse what it cannot hold (the
+     * file would be unreadable, or silently have spacing 0). */
+    for (int a = 0; a < 3; a++) {
+      float sp = (float)vol->spacing[a];
+      if (!isfinite(sp) || !(sp > 0.0f)) {
+        return carm_error(CARM_ERR_RANGE, "%s: spacing %g mm along axis %d does not fit NIfTI-1",
+                          path, vol->spacing[a], a);
+      }
+      for (int j = 0; j < 4; j++) {
+        if (!isfinite((float)R.m[a][j])) {
+          return carm_error(CARM_ERR_RANGE,
+                            "%s: the grid (origin or spacing x direction) does not fit NIfTI-1's "
+                            "float32 affine",
+                            path);
+        }
+      }
+    }
+  }
 
   unsigned char hdr[544];
   memset(hdr, 0, sizeof hdr);

@@ -151,6 +151,11 @@ carm_status carm_picture_draw_polyline_px(carm_picture *pic, const double (*px)[
   for (int64_t i = 0; i < n; i++) {
     if (!isfinite(px[i][0]) || !isfinite(px[i][1]) || fabs(px[i][0]) > 1e6 ||
         fabs(px[i][1]) > 1e6) {
+      /* stroke each piece on its own: one path of many overlapping pieces
+       * makes cairo's stroker quadratic */
+      if (pen_down) {
+        cairo_stroke(cr);
+      }
       pen_down = 0;
       continue;
     }
@@ -191,6 +196,10 @@ carm_status carm_picture_draw_polyline(carm_picture *pic, const carm_volume *vol
 carm_status carm_picture_write_png(const carm_picture *pic, const char *path) {
   if (pic == NULL || path == NULL) {
     return carm_error(CARM_ERR_INVALID, "write png: missing argument");
+  }
+  carm_status chk = carm_output_check(path);
+  if (chk != CARM_OK) {
+    return chk;
   }
   size_t n = strlen(path);
   char *tmp = malloc(n + 32);

@@ -66,7 +66,9 @@ static enum MHD_Result send_error(struct MHD_Connection *c, unsigned status, con
 }
 
 static enum MHD_Result send_file(struct MHD_Connection *c, const char *path) {
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  /* O_NONBLOCK: opening a FIFO (or a device) must not block the connection
+   * thread; only regular files are served, so the flag never matters after. */
+  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
   struct stat st;
   if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
     if (fd >= 0) {
@@ -394,8 +396,11 @@ carm_status carm_server_start(carm_server **out, const carm_server_opts *opts) {
       return carm_error(CARM_ERR_RANGE, "board store path too long");
     }
     snprintf(srv->board_db, sizeof srv->board_db, "%s", opts->board_db);
-  } else if (strlen(srv->case_dir) + 10 < sizeof srv->board_db) {
-    snprintf(srv->board_db, sizeof srv->board_db, "%s/board.db", srv->case_dir);
+  } else {
+    int w = snprintf(srv->board_db, sizeof srv->board_db, "%s/board.db", srv->case_dir);
+    if (w < 0 || (size_t)w >= sizeof srv->board_db) {
+      srv->board_db[0] = '\0'; /* too long: no default store */
+    }
   }
   srv->max_body = opts->max_body_bytes > 0 ? opts->max_body_bytes : 65536;
   pthread_mutex_init(&srv->points_lock, NULL);
