@@ -220,6 +220,13 @@ int carm_cmd_recon(int argc, char **argv) {
   if (like != NULL && (have_size || have_spacing || have_origin)) {
     return cli_fail(CLI_USAGE, cmd, "--like excludes --size, --spacing and --origin");
   }
+  {
+    const char *const inputs[3] = {input, geometry, like};
+    int rc_out = cli_check_output(cmd, output, inputs, 3);
+    if (rc_out != CLI_OK) {
+      return rc_out;
+    }
+  }
 
   int rc = CLI_FAIL;
   carm_geometry *geo = NULL;
