@@ -1,6 +1,7 @@
 /* carm recon: reconstruct a volume from a projection stack and its geometry.
  * One method today (fdk); --method dispatches so iterative methods can be
  * added as further library calls. */
+#include "carm/dicom.h"
 #include "cli/cli.h"
 #include "cli/recon_iter.h"
 
@@ -14,6 +15,9 @@ const char carm_cmd_recon_summary[] = "reconstruct a volume from projections (FD
 
 const char carm_cmd_recon_usage[] =
     "usage: carm recon --geometry G.xml [grid] --output OUT.mha [options] PROJECTIONS.mha\n"
+    "       carm recon [--geometry G.xml] [grid] --output OUT.mha --i0 I0 RUN.dcm\n"
+    "  (a DICOM rotational XA run: its frames are intensities, its positioner\n"
+    "   angles and distances the geometry unless --geometry is given)\n"
     "\n"
     "Reconstruct the projection stack (x = u, y = v, z = view; line integrals,\n"
     "or raw intensities with --i0) acquired with the RTK geometry G.xml.\n"
@@ -82,6 +86,18 @@ static void field_of_view(const carm_geometry *geo, const carm_volume *proj, dou
   }
   *radius = r;
   *half_height = h;
+}
+
+/* A DICOM file: "DICM" after the 128-byte preamble. */
+static int is_dicom(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (f == NULL) {
+    return 0;
+  }
+  char buf[132];
+  size_t n = fread(buf, 1, sizeof buf, f);
+  fclose(f);
+  return n == sizeof buf && memcmp(buf + 128, "DICM", 4) == 0;
 }
 
 int carm_cmd_recon(int argc, char **argv) {
@@ -213,7 +229,8 @@ int carm_cmd_recon(int argc, char **argv) {
   if (recon_iter_check(&ia, cmd) != CLI_OK) {
     return CLI_USAGE;
   }
-  if (geometry == NULL || output == NULL || input == NULL) {
+  const int dicom_input = input != NULL && is_dicom(input);
+  if ((geometry == NULL && !dicom_input) || output == NULL || input == NULL) {
     return cli_fail(CLI_USAGE, cmd,
                     "needs --geometry, --output and a projection stack (see carm recon --help)");
   }
@@ -234,15 +251,32 @@ int carm_cmd_recon(int argc, char **argv) {
   carm_volume *vol = NULL;
   carm_volume *ref = NULL;
   carm_fdk_plan *plan = NULL;
-  carm_status st = carm_geometry_read_rtk(&geo, geometry);
-  if (st != CARM_OK) {
+  carm_status st = CARM_OK;
+  if (dicom_input) {
+    /* a rotational XA run: its frames and its nominal (positioner) geometry;
+     * --geometry, when given, replaces the nominal geometry */
+    carm_dicom_xa_opts xo = CARM_DICOM_XA_INIT;
+    carm_geometry *nominal = NULL;
+    st = carm_dicom_read_xa(&proj, &nominal, NULL, input, &xo);
+    if (st != CARM_OK) {
+      rc = cli_status(cmd, input, st);
+      goto cleanup;
+    }
+    if (geometry == NULL) {
+      geo = nominal;
+    } else {
+      carm_geometry_destroy(nominal);
+    }
+  } else if ((st = carm_image_read(&proj, NULL, input)) != CARM_OK) {
+    rc = cli_status(cmd, input, st);
+    goto cleanup;
+  }
+  if (geometry != NULL && (st = carm_geometry_read_rtk(&geo, geometry)) != CARM_OK) {
     rc = cli_status(cmd, geometry, st);
     goto cleanup;
   }
-  st = carm_image_read(&proj, NULL, input);
-  if (st != CARM_OK) {
-    rc = cli_status(cmd, input, st);
-    goto cleanup;
+  if (geometry == NULL) {
+    geometry = input;
   }
   if (proj->dims[2] != geo->n_views) {
     rc = cli_fail(CLI_FAIL, cmd, "%s has %lld views but %s describes %lld", input,
