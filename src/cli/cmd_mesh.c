@@ -11,7 +11,7 @@
 const char carm_cmd_mesh_summary[] = "surfaces of labels as STL, OBJ, PLY or glTF (.glb)";
 const char carm_cmd_mesh_usage[] =
     "usage: carm mesh LABELS [--label N | --all | --iso VALUE] [--smooth K]\n"
-    "                 [--presmooth SIGMA_MM] -o OUT.glb|.stl|.obj|.ply\n"
+    "                 [--presmooth SIGMA_MM] [--ras] -o OUT.glb|.stl|.obj|.ply\n"
     "\n"
     "Marching cubes surfaces of a label map (integer values, 0 = background)\n"
     "in patient millimetres (LPS), closed and with outward normals, lightly\n"
@@ -33,7 +33,9 @@ const char carm_cmd_mesh_usage[] =
     "A .glb stores LPS millimetres in its buffer and a root node matrix that\n"
     "maps them to glTF's frame (metres, +Y = superior, +Z = anterior, +X =\n"
     "patient left): three.js and other glTF viewers show the patient upright,\n"
-    "facing the viewer. STL, OBJ and PLY hold LPS millimetres as they are.\n"
+    "facing the viewer. STL, OBJ and PLY hold LPS millimetres as they are, or\n"
+    "RAS millimetres with --ras (x and y negated: NiiVue, FreeSurfer, Slicer's\n"
+    "older default); --ras is refused for .glb, whose frame is fixed.\n"
     "Each file is written to a temporary name and renamed at the end.\n"
     "\n"
     "examples:\n"
@@ -93,12 +95,27 @@ static int label_path(char *buf, size_t cap, const char *out, int64_t label) {
   return n > 0 && (size_t)n < cap ? 0 : -1;
 }
 
+/* LPS -> RAS (x and y change sign: a rotation, so faces keep their
+ * orientation), for viewers that take mesh coordinates as RAS (NiiVue,
+ * FreeSurfer tools). */
+static void mesh_to_ras(carm_mesh *m) {
+  for (int64_t i = 0; i < m->n_vertices; i++) {
+    m->vertices_mm[3 * i] = -m->vertices_mm[3 * i];
+    m->vertices_mm[3 * i + 1] = -m->vertices_mm[3 * i + 1];
+    if (m->normals != NULL) {
+      m->normals[3 * i] = -m->normals[3 * i];
+      m->normals[3 * i + 1] = -m->normals[3 * i + 1];
+    }
+  }
+}
+
 int carm_cmd_mesh(int argc, char **argv) {
   const char *cmd = argv[0];
   const char *in = NULL;
   const char *out = NULL;
   int64_t one_label = 0;
   int have_iso = 0;
+  int ras = 0;
   double iso = 0.0;
   carm_mesh_label_opts opts = CARM_MESH_LABEL_OPTS_INIT;
   opts.progress.fn = cli_progress;
@@ -112,6 +129,8 @@ int carm_cmd_mesh(int argc, char **argv) {
       }
     } else if (strcmp(a, "--all") == 0) {
       one_label = 0;
+    } else if (strcmp(a, "--ras") == 0) {
+      ras = 1;
     } else if (strcmp(a, "--iso") == 0) {
       if (!has_value || cli_parse_double(argv[++i], &iso) != 0) {
         return cli_fail(CLI_USAGE, cmd, "--iso needs a number");
@@ -151,6 +170,9 @@ int carm_cmd_mesh(int argc, char **argv) {
   if (have_iso && one_label > 0) {
     return cli_fail(CLI_USAGE, cmd, "--iso and --label exclude each other");
   }
+  if (ras && fmt == CARM_MESH_FORMAT_GLB) {
+    return cli_fail(CLI_USAGE, cmd, "--ras is for .stl, .obj and .ply (a .glb's frame is fixed)");
+  }
   carm_volume *v = NULL;
   carm_status st = carm_image_read(&v, NULL, in);
   if (st != CARM_OK) {
@@ -166,6 +188,9 @@ int carm_cmd_mesh(int argc, char **argv) {
     }
     if (st == CARM_OK) {
       st = carm_mesh_smooth_taubin(m, opts.smooth_iterations, opts.smooth_lambda, opts.smooth_mu);
+    }
+    if (st == CARM_OK && ras) {
+      mesh_to_ras(m);
     }
     if (st == CARM_OK) {
       st = carm_mesh_write(m, "iso", out);
@@ -216,6 +241,9 @@ int carm_cmd_mesh(int argc, char **argv) {
     fprintf(stderr, "carm mesh: label %lld: %lld vertices, %lld triangles, %.2f mL\n",
             (long long)labels[i], (long long)meshes[i]->n_vertices,
             (long long)meshes[i]->n_triangles, carm_mesh_volume_mm3(meshes[i]) / 1000.0);
+  }
+  for (size_t i = 0; ras && i < n; i++) {
+    mesh_to_ras(meshes[i]);
   }
   if (fmt == CARM_MESH_FORMAT_GLB) {
     st = carm_mesh_write_glb_multi((const carm_mesh *const *)meshes, name_ptrs, n, out);

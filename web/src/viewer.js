@@ -103,9 +103,14 @@
     const c = await api('/api/case');
     $('case-name').textContent = c.case;
     const sel = $('volume');
-    const isLabel = (v) => /label|mask|seg/i.test(v.path);
+    // label volumes: labels*.nii*, tumours, liver and vessel masks (not the
+    // reconstructed mask sweep, mask.mha)
+    const isLabel = (v) => /(labels[^/]*|tumours|liver|vessels|seg[^/]*)\.nii(\.gz)?$/i.test(v.path);
     const volumes = c.volumes.filter((v) => !isLabel(v));
-    const labels = c.volumes.filter(isLabel);
+    // the overlay drawn: tumours first (small, the point of the case), then
+    // other label maps
+    const labelRank = (v) => (/tumours/i.test(v.path) ? 0 : /labels/i.test(v.path) ? 1 : 2);
+    const labels = c.volumes.filter(isLabel).sort((a, b) => labelRank(a) - labelRank(b));
     // NIfTI first: NiiVue 0.69's MetaImage reader drops leading data bytes
     // equal to 10 or 13 (it skips end-of-line bytes before the data).
     const order = (v) => (/\.nii(\.gz)?$/i.test(v.path) ? 0 : 4) +
@@ -138,7 +143,9 @@
     if (volumes.length > 0) {
       await loadVolume(volumes[0].url, labels.slice(0, 1));
     }
-    const meshes = c.meshes.filter((m) => /\.(stl|obj|ply|vtk)$/i.test(m.path));
+    // NiiVue takes mesh coordinates as RAS: show the meshes carm wrote with
+    // --ras (carm's own files are LPS, as its volumes)
+    const meshes = c.meshes.filter((m) => /_ras\.(stl|obj|ply)$/i.test(m.path));
     if (meshes.length > 0) {
       try {
         await nv.loadMeshes(meshes.slice(0, 4).map((m) => ({ url: withToken(m.url), name: m.path.split('/').pop(), rgba255: [230, 60, 50, 255] })));
