@@ -39,98 +39,44 @@ static inline ellipsoid ell_scaled(ellipsoid e, double scale, double density_sca
   return e;
 }
 
-/* world → ellipsoid frame (rotation about y by -angle) */
-static inline void ell_local(const ellipsoid *e, const double x[3], double out[3]) {
-  double a = e->angle_deg * M_PI / 180.0;
-  double c = cos(a);
-  double s = sin(a);
-  out[0] = c * x[0] + s * x[2];
-  out[1] = x[1];
-  out[2] = -s * x[0] + c * x[2];
-}
-
-/* Line integral through all ellipsoids from `src` along unit `dir`. */
-static inline double ell_line_integral(const ellipsoid *es, int n, const double src[3],
-                                       const double dir[3]) {
-  double sum = 0.0;
+/* The ellipsoids as a scene of the shared phantom module (phantom.h), so
+ * the tests project and voxelise through the same exact code as `carm sim`
+ * (patient position included). Aborts on an invalid table (a test bug). */
+static inline carm_phantom *ell_scene(const ellipsoid *es, int n) {
+  carm_phantom *ph = NULL;
+  if (carm_phantom_create(&ph) != CARM_OK) {
+    abort();
+  }
   for (int k = 0; k < n; k++) {
-    const ellipsoid *e = &es[k];
-    double d0[3] = {src[0] - e->centre[0], src[1] - e->centre[1], src[2] - e->centre[2]};
-    double p[3];
-    double q[3];
-    ell_local(e, d0, p);
-    ell_local(e, dir, q);
-    double A = 0.0;
-    double B = 0.0;
-    double C = -1.0;
-    for (int i = 0; i < 3; i++) {
-      p[i] /= e->axes[i];
-      q[i] /= e->axes[i];
-      A += q[i] * q[i];
-      B += 2.0 * p[i] * q[i];
-      C += p[i] * p[i];
-    }
-    double disc = B * B - 4.0 * A * C;
-    if (disc > 0.0) {
-      sum += e->density * sqrt(disc) / A;
+    /* local axes in world: the ellipsoid turned about y by angle_deg */
+    double a = es[k].angle_deg * M_PI / 180.0;
+    double c = cos(a);
+    double s = sin(a);
+    double rot[3][3] = {{c, 0.0, -s}, {0.0, 1.0, 0.0}, {s, 0.0, c}};
+    if (carm_phantom_add_ellipsoid(ph, es[k].centre, es[k].axes, rot, es[k].density) != CARM_OK) {
+      abort();
     }
   }
-  return sum;
+  return ph;
 }
 
 /* Fill a projection stack (grid set) with exact line integrals. */
 static inline void ell_project(const ellipsoid *es, int n, const carm_geometry *geo,
                                carm_volume *proj) {
-  for (int64_t k = 0; k < proj->dims[2]; k++) {
-    double src[3];
-    double o[3];
-    double eu[3];
-    double ev[3];
-    carm_view_source(&geo->views[k], src);
-    carm_view_detector_frame(&geo->views[k], o, eu, ev);
-#pragma omp parallel for
-    for (int64_t j = 0; j < proj->dims[1]; j++) {
-      double v = proj->origin[1] + (double)j * proj->spacing[1];
-      for (int64_t i = 0; i < proj->dims[0]; i++) {
-        double u = proj->origin[0] + (double)i * proj->spacing[0];
-        double d[3];
-        for (int c = 0; c < 3; c++) {
-          d[c] = o[c] + u * eu[c] + v * ev[c] - src[c];
-        }
-        carm_vec3_normalize(d);
-        proj->data[(k * proj->dims[1] + j) * proj->dims[0] + i] =
-            (float)ell_line_integral(es, n, src, d);
-      }
-    }
+  carm_phantom *ph = ell_scene(es, n);
+  if (carm_phantom_project_analytic(ph, geo, proj) != CARM_OK) {
+    abort();
   }
+  carm_phantom_destroy(ph);
 }
 
 /* Voxelise (value at voxel centres, densities add). */
 static inline void ell_draw(const ellipsoid *es, int n, carm_volume *vol) {
-#pragma omp parallel for
-  for (int64_t k = 0; k < vol->dims[2]; k++) {
-    for (int64_t j = 0; j < vol->dims[1]; j++) {
-      for (int64_t i = 0; i < vol->dims[0]; i++) {
-        double ijk[3] = {(double)i, (double)j, (double)k};
-        double x[3];
-        carm_volume_index_to_point(vol, ijk, x);
-        double sum = 0.0;
-        for (int e = 0; e < n; e++) {
-          double d0[3] = {x[0] - es[e].centre[0], x[1] - es[e].centre[1], x[2] - es[e].centre[2]};
-          double p[3];
-          ell_local(&es[e], d0, p);
-          double r = 0.0;
-          for (int c = 0; c < 3; c++) {
-            r += (p[c] / es[e].axes[c]) * (p[c] / es[e].axes[c]);
-          }
-          if (r < 1.0) {
-            sum += es[e].density;
-          }
-        }
-        vol->data[(k * vol->dims[1] + j) * vol->dims[0] + i] = (float)sum;
-      }
-    }
+  carm_phantom *ph = ell_scene(es, n);
+  if (carm_phantom_voxelize(ph, vol, 1) != CARM_OK) {
+    abort();
   }
+  carm_phantom_destroy(ph);
 }
 
 /* Mask of voxels seen by every view's detector (every `stride`-th view). */
