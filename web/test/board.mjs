@@ -85,7 +85,11 @@ try {
     const r = document.querySelector(`#cases tbody tr[data-pseudonym="${p}"]`);
     return r && r.children[8].textContent === 'decided';
   }, pseudonym, { timeout: 20000 });
-  check((await page.textContent('#decisions')).includes('Recorded from the board page'), 'the page lists the decision');
+  // the case list is refreshed before the case itself is fetched again: wait for both
+  const listed = await page.waitForFunction(
+    () => (document.getElementById('decisions').textContent || '').includes('Recorded from the board page'),
+    null, { timeout: 20000 }).then(() => true, () => false);
+  check(listed, 'the page lists the decision');
   await page.screenshot({ path: shot, fullPage: true });
   check(errors.length === 0, 'no page errors: ' + errors.join('; '));
 } finally {
