@@ -31,6 +31,19 @@ int cli_status(const char *cmd, const char *what, carm_status st) {
   return CLI_FAIL;
 }
 
+carm_status cli_write_json(json_t *doc, const char *path, size_t flags) {
+  carm_output *o = NULL;
+  carm_status st = carm_output_open(&o, path);
+  if (st != CARM_OK) {
+    return st;
+  }
+  if (json_dumpf(doc, carm_output_file(o), flags) != 0 || fputc('\n', carm_output_file(o)) == EOF) {
+    carm_output_discard(o);
+    return carm_error(CARM_ERR_IO, "cannot write %s", path);
+  }
+  return carm_output_commit(o);
+}
+
 int cli_wants_help(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {

@@ -10,6 +10,7 @@
 
 #include "carm/carm.h"
 
+#include <jansson.h>
 #include <stdint.h>
 
 #define CARM_COMMAND(name)                                                                         \
@@ -52,6 +53,11 @@ int cli_progress(void *user, double fraction, const char *stage);
  * folder, device or FIFO). Prints "carm CMD: ..." and returns CLI_USAGE or
  * CLI_FAIL on refusal, CLI_OK otherwise. `out` NULL passes. */
 int cli_check_output(const char *cmd, const char *out, const char *const *inputs, int n);
+
+/** Write a JSON document and a newline to `path` atomically
+ * (carm_output_open: a unique temporary file, then rename; nothing left
+ * behind on failure) with jansson's `flags`. Prints nothing; the detail is in carm_last_error(). */
+carm_status cli_write_json(json_t *doc, const char *path, size_t flags);
 
 /** Whether `path` ends with `suffix` (case-insensitive). */
 int cli_has_suffix(const char *path, const char *suffix);

@@ -154,17 +154,21 @@ int carm_cmd_serve(int argc, char **argv) {
   if (port_file != NULL) {
     /* a script waits for this file: failing to write it must not leave the
      * script waiting forever on a server that looks healthy */
-    FILE *f = fopen(port_file, "w");
-    int bad = f == NULL;
-    int e = errno;
-    if (f != NULL) {
-      bad = fprintf(f, "%d\n", port) < 0;
-      bad = fclose(f) != 0 || bad;
-      e = errno;
+    /* atomic: a script polling for the file never reads half a number */
+    carm_output *pf = NULL;
+    carm_status ps = carm_output_open(&pf, port_file);
+    if (ps == CARM_OK) {
+      if (fprintf(carm_output_file(pf), "%d\n", port) < 0) {
+        carm_output_discard(pf);
+        ps = carm_error(CARM_ERR_IO, "write error");
+      } else {
+        ps = carm_output_commit(pf);
+      }
     }
-    if (bad) {
+    if (ps != CARM_OK) {
       carm_server_stop(srv);
-      return cli_fail(CLI_FAIL, cmd, "cannot write the port file %s: %s", port_file, strerror(e));
+      return cli_fail(CLI_FAIL, cmd, "cannot write the port file %s: %s", port_file,
+                      carm_last_error());
     }
   }
   int sig = 0;

@@ -308,21 +308,18 @@ static carm_status save(wctx *c, const char *path) {
 
 /* Atomic single file: write to a temporary name in the same folder, rename. */
 static carm_status save_atomic(wctx *c, const char *path) {
-  size_t len = strlen(path) + 16;
-  char *tmp = malloc(len);
-  if (tmp == NULL) {
-    return carm_error(CARM_ERR_NOMEM, "no memory");
-  }
-  snprintf(tmp, len, "%s.tmp%ld", path, (long)getpid());
-  carm_status st = save(c, tmp);
-  if (st == CARM_OK && rename(tmp, path) != 0) {
-    st = carm_error(CARM_ERR_IO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-  }
+  carm_output *o = NULL;
+  carm_status st = carm_output_open(&o, path);
   if (st != CARM_OK) {
-    remove(tmp);
+    return st;
   }
-  free(tmp);
-  return st;
+  /* GDCM writes by name: over the empty temporary file */
+  st = save(c, carm_output_temp_path(o));
+  if (st != CARM_OK) {
+    carm_output_discard(o);
+    return st;
+  }
+  return carm_output_commit(o);
 }
 
 static void ctx_free(wctx *c) {
