@@ -193,6 +193,7 @@ int server_guard_accept(server_guard *g, const struct sockaddr *addr) {
   int ok = free_slots > 0;
   if (ok && known && same >= g->max_per_ip) {
     ok = evict_oldest(g, ip);
+    total -= (unsigned)ok; /* the evicted one no longer counts */
   }
   if (ok && total >= g->max_total) {
     ok = evict_oldest(g, NULL);

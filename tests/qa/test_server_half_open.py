@@ -182,6 +182,50 @@ try:
     check(len(results) == 80 and all(results),
           '16 parallel keep-alive clients x 5 requests: %d of 80 ok' % sum(results))
 
+    # the deadline restarts with each request: a keep-alive client asking
+    # every second for longer than the deadline is never cut off
+    s = socket.create_connection(('127.0.0.1', port), timeout=5)
+    t_end = time.time() + DEADLINE_S + 2
+    answered = 0
+    try:
+        while time.time() < t_end:
+            s.sendall(b'GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n')
+            out = b''
+            while not out.rstrip().endswith(b'}'):
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                out += chunk
+            if not out.startswith(b'HTTP/1.1 200'):
+                break
+            answered += 1
+            time.sleep(1.0)
+    except OSError:
+        pass
+    s.close()
+    check(answered >= DEADLINE_S + 2,
+          'keep-alive client, one request a second for %d s: %d answered' % (DEADLINE_S + 2,
+                                                                           answered))
+
+    # ... and once it falls silent after a request, it is closed by the
+    # deadline like any idle socket
+    s = socket.create_connection(('127.0.0.1', port), timeout=DEADLINE_S + SLACK_S + 2)
+    s.sendall(b'GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n')
+    out = b''
+    while not out.rstrip().endswith(b'}'):
+        out += s.recv(4096)
+    t0 = time.time()
+    try:
+        closed = s.recv(4096) == b''
+    except ConnectionResetError:
+        closed = True
+    except socket.timeout:
+        closed = False
+    dt = time.time() - t0
+    s.close()
+    check(closed and dt < DEADLINE_S + SLACK_S,
+          'idle keep-alive connection closed by the deadline: %s after %.1f s' % (closed, dt))
+
     # 1. 200 attack sockets from the very address the legitimate client uses
     attack = Attack('127.0.0.1', 200)
     for k in range(3):
