@@ -232,6 +232,8 @@ try:
         time.sleep(0.7)
         attack.poll()
         code, dt = health()
+        print('health during the same-address attack: %d in %.3f s, %d attack sockets open'
+              % (code, dt, attack.open_count()))
         check(code == 200 and dt < 2.0,
               'health from the attacking address during the attack (%d): %d in %.2f s'
               % (k, code, dt))
@@ -241,6 +243,8 @@ try:
                   'health from another address during the attack (%d): %d in %.2f s'
                   % (k, code, dt))
     attack.wait_all_closed(DEADLINE_S + SLACK_S)
+    print('same-address attack: last socket closed %.2f s after it was opened' %
+          max((e['closed'] or time.time()) - e['opened'] for e in attack.socks))
     late = attack.late(DEADLINE_S + SLACK_S)
     check(not late, 'same-address attack: %d of 200 sockets still open or closed late '
           '(kinds %s)' % (len(late), sorted({e['kind'] for e in late})))
@@ -254,6 +258,8 @@ try:
         for a in attacks:
             a.poll()
         code, dt = health()
+        print('health during the 10-address attack: %d in %.3f s, %d attack sockets open'
+              % (code, dt, sum(a.open_count() for a in attacks)))
         check(code == 200 and dt < 2.0,
               'health during a 300-socket attack from 10 addresses: %d in %.2f s' % (code, dt))
         for a in attacks:
