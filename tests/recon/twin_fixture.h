@@ -95,11 +95,11 @@ static inline int twin_sweep(const twin_case *c, twin_phase ph, double i0, carm_
   return carm_acquire_sweep(c->plan, &so, proj, geo) == CARM_OK ? 0 : -1;
 }
 
-/* Views k·step (k = 0, 1, ...) of a sweep: e.g. 33 of 133 with step 4. */
-static inline int twin_subsample(const carm_volume *proj, const carm_geometry *geo, int64_t step,
+/* `n` views of a sweep spread over its whole arc (view round(k·(N − 1)/(n −
+ * 1)), k = 0..n − 1): e.g. 33 of 133, about every 4th. */
+static inline int twin_subsample(const carm_volume *proj, const carm_geometry *geo, int64_t n,
                                  carm_volume **sub_proj, carm_geometry **sub_geo) {
-  int64_t n = (geo->n_views + step - 1) / step;
-  if (carm_geometry_create(sub_geo, n) != CARM_OK) {
+  if (n < 2 || n > geo->n_views || carm_geometry_create(sub_geo, n) != CARM_OK) {
     return -1;
   }
   (*sub_geo)->patient = geo->patient;
@@ -111,8 +111,9 @@ static inline int twin_subsample(const carm_volume *proj, const carm_geometry *g
   (*sub_proj)->dims[2] = n;
   int64_t np = proj->dims[0] * proj->dims[1];
   for (int64_t k = 0; k < n; k++) {
-    (*sub_geo)->views[k] = geo->views[k * step];
-    memcpy((*sub_proj)->data + k * np, proj->data + k * step * np, (size_t)np * sizeof(float));
+    int64_t src = (int64_t)llround((double)k * (double)(geo->n_views - 1) / (double)(n - 1));
+    (*sub_geo)->views[k] = geo->views[src];
+    memcpy((*sub_proj)->data + k * np, proj->data + src * np, (size_t)np * sizeof(float));
   }
   return 0;
 }
