@@ -53,8 +53,9 @@ int io_has_suffix(const char *path, const char *suffix) {
   return n >= m && strcasecmp(path + n - m, suffix) == 0;
 }
 
+/* Reverse the `size` (at most 8) bytes of one sample in place. */
 static void swap_bytes(unsigned char *p, size_t size) {
-  for (size_t i = 0; i < size / 2; i++) {
+  for (size_t i = 0; i < size / 2 && i < 4; i++) {
     unsigned char t = p[i];
     p[i] = p[size - 1 - i];
     p[size - 1 - i] = t;
