@@ -7,9 +7,9 @@
 # usage: bench/fdk_vs_plastimatch.sh [BUILD_DIR] [CASE]
 #   CASE a (default): 133 views of 616x480 over 200 deg -> 256^3 at 1 mm
 #   CASE b: 496 views of 1248x960 over 360 deg -> 512^3 at 0.5 mm (RabbitCT's
-#     size; not run by `make bench`: about 15 min of both cores on the 2-core
-#     machine, 2.4 GB of projections in memory (peak RSS about 3.3 GB) and
-#     4.8 GB in a temporary folder ($TMPDIR))
+#     size; not run by `make bench`: 32 min measured on the 2-core machine
+#     under a load of 10-13, an estimated 8-10 min on idle cores; 2.4 GB of
+#     projections in memory (peak RSS 2.95 GB) and 4.8 GB in $TMPDIR)
 #   QUICK=1: case a at half resolution (128^3 at 2 mm, 308x240 pixels)
 set -euo pipefail
 build=${1:-build}
@@ -65,5 +65,5 @@ else
 fi
 echo "uptime after: $(uptime)"
 if [ "$case_" != b ]; then
-  echo "case (b), 496 views of 1248x960 -> 512^3 (about 15 min, 3.3 GB RAM): $0 $build b"
+  echo "case (b), 496 views of 1248x960 -> 512^3 (8-30 min, 3 GB RAM): $0 $build b"
 fi
