@@ -24,7 +24,7 @@
     dragAndDropEnabled: false,
     isRadiologicalConvention: true, // patient's right on the screen's left
   });
-  window.carmViewer = { nv: nv, ready: false, points: [], plan: { files: [], layers: [] } };
+  window.carmViewer = { nv: nv, ready: false, points: [], plan: { files: [], layers: [], feederScale: 1.3 } };
 
   async function api(path, options) {
     const r = await fetch(withToken(path), Object.assign({ headers: headers }, options || {}));
@@ -198,8 +198,13 @@
         (t.passing_segments && t.passing_segments.length ? ', ' + t.passing_segments.length + ' passing' : ''));
       for (const f of t.feeders || []) {
         const pts = (f.points || []).map(lpsToRas);
-        const radii = (f.radius || []).map((r) => Math.max(Number(r) || 0, 0.5));
-        while (radii.length < pts.length) radii.push(Math.max(f.radius_mm || 0, 0.5));
+        // drawn a little wider than the vessel so that it shows over the
+        // vessel mesh
+        // paths from the tip share their first segments: the better-ranked
+        // tube is the wider one, so that it shows where they overlap
+        const scale = window.carmViewer.plan.feederScale * Math.max(0.7, 1 - 0.08 * (f.rank - 1));
+        const radii = (f.radius || []).map((r) => scale * Math.max(Number(r) || 0, 0.5));
+        while (radii.length < pts.length) radii.push(scale * Math.max(f.radius_mm || 0, 0.5));
         const colour = feederColours[(f.rank - 1) % feederColours.length].concat([255]);
         addLayer('feeder', 'feeder T' + t.label + ' #' + f.rank + ' (segment ' + f.segment + ')', path,
           tubeMesh(pts, radii, 10), colour, 1.0);
@@ -227,7 +232,7 @@
     if (t.zone) {
       addLayer('zone', 'ablation zone ' + t.zone.long_mm + ' x ' + t.zone.short_mm + ' mm', path,
         ellipsoidMesh(lpsToRas(t.zone.centre_mm), lpsToRas(t.zone.axis), t.zone.long_mm / 2, t.zone.short_mm / 2, 24, 32),
-        [255, 110, 40, 255], 0.45);
+        [90, 170, 255, 255], 0.4);
     }
     const cov = t.coverage || {};
     planText(box, 'needle ' + (t.length_mm || 0).toFixed(0) + ' mm, clearance ' + (t.clearance_mm || 0).toFixed(1) +

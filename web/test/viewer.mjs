@@ -37,7 +37,13 @@ try {
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(base + '/', { waitUntil: 'load' });
-  await page.waitForFunction(() => window.carmViewer && window.carmViewer.ready, null, { timeout: 60000 });
+  // polled from here: waitForFunction's in-page polling stalls behind
+  // software WebGL on large cases
+  const readyBy = Date.now() + Number(process.env.CARM_VIEWER_READY_MS || 60000);
+  while (!(await page.evaluate(() => !!(window.carmViewer && window.carmViewer.ready)))) {
+    if (Date.now() > readyBy) throw new Error('viewer not ready: ' + (await page.textContent('#status')));
+    await page.waitForTimeout(250);
+  }
   await page.waitForTimeout(1500);
   const canvas = page.locator('#gl');
   const png = PNG.sync.read(await canvas.screenshot());
@@ -84,10 +90,11 @@ try {
       'NiiVue holds the plan meshes with the extents built');
     if (feeders) {
       const all = feeders.tumours.flatMap((t) => t.feeders.map((f) => [t.label, f]));
+      const scale = await page.evaluate(() => window.carmViewer.plan.feederScale);
       const fl = layers.filter((l) => l.kind === 'feeder' && l.source === feedersPath);
       check(all.length > 0 && fl.length === all.length, `one tube per feeder (${fl.length} drawn, ${all.length} in ${feedersPath})`);
       all.forEach(([label, f], i) => {
-        const rmax = Math.max(0.5, ...f.radius);
+        const rmax = scale * Math.max(0.5, ...f.radius);
         check(fl[i] && fl[i].name.includes('T' + label) && tubeOk(fl[i], f.points.map(ras), rmax),
           `feeder ${i + 1} (tumour ${label}, segment ${f.segment}) drawn along its points in RAS`);
         // the same tube in LPS (no conversion) would be elsewhere
