@@ -631,6 +631,13 @@ int sim_sweep(int argc, char **argv) {
   if (rc == CLI_OK) {
     fprintf(stderr, "carm %s: %d sweep(s), %d tumour(s) -> %s\n", cmd, n_phases, tw->n_tumours,
             a.out);
+    if (tw->catheter_segment >= 0 && tw->catheter_segment < tw->n_segments) {
+      const carm_twin_segment *c = &tw->segments[tw->catheter_segment];
+      const double *p = c->points_mm[c->n_points - 1];
+      fprintf(stderr,
+              "carm %s: catheter tip at %.2f,%.2f,%.2f mm (catheter_tip_mm in truth.json)\n", cmd,
+              p[0], p[1], p[2]);
+    }
   }
   outputs_free(&o, rc != CLI_OK);
   free(truth_dir);

@@ -154,6 +154,13 @@ json_t *carm_twin_truth_json(const carm_twin *twin) {
   json_object_set_new(root, "catheter_segment",
                       twin->catheter_segment >= 0 ? json_integer(twin->catheter_segment)
                                                   : json_null());
+  json_t *tip = json_null();
+  if (twin->catheter_segment >= 0 && twin->catheter_segment < twin->n_segments) {
+    const carm_twin_segment *c = &twin->segments[twin->catheter_segment];
+    const double *p = c->points_mm[c->n_points - 1];
+    tip = json_pack("[f,f,f]", p[0], p[1], p[2]);
+  }
+  json_object_set_new(root, "catheter_tip_mm", tip);
   int counts[CARM_TWIN_VESSEL_COUNT] = {0};
   for (int s = 0; s < twin->n_segments; s++) {
     counts[twin->segments[s].kind]++;

@@ -82,6 +82,8 @@ grep -q 'uint8' "$T/out" || bad "labels are not uint8"
 SW=(--liver --seed 5 --views 8 --detector 77,60 --pixel 4.928 --voxel 4 --truth-voxel 5)
 expect 0 "sweep dual phase + mask" -- "$CARM" sim sweep "${SW[@]}" --dose 1e4 --dual-phase \
   --mask --truncate --truncate-nu 61 -o "$T/sw"
+tip_said=$(sed -n 's/.*catheter tip at \([-0-9.,]*\) mm.*/\1/p' "$T/err")
+[ -n "$tip_said" ] || bad "sweep: the catheter tip is not printed"
 for n in arterial delayed mask; do
   for e in mha xml json; do
     [ -s "$T/sw/$n.$e" ] || bad "sweep: no $n.$e"
@@ -108,6 +110,18 @@ assert a["i0_photons_per_pixel"] == 1e4 and a["detector_nu"] == 61
 assert a["noise_seed_hex"] != l["noise_seed_hex"]
 assert a["protocol"]["curves"][0]["name"] == "artery"
 print("ok: sweep sidecars are consistent")
+EOF
+python3 - "$T/sw" "$tip_said" <<'EOF' || fail=1
+import json, sys
+d, said = sys.argv[1], sys.argv[2]
+truth = json.load(open(d + "/truth/truth.json"))
+segs = {s["id"]: s for s in json.load(open(d + "/truth/tree.json"))["segments"]}
+cat = segs[truth["catheter_segment"]]
+assert cat["kind"] == "catheter", cat["kind"]
+tip = truth["catheter_tip_mm"]
+assert max(abs(a - b) for a, b in zip(tip, cat["points"][-1])) < 1e-6, (tip, cat["points"][-1])
+assert max(abs(a - float(b)) for a, b in zip(tip, said.split(","))) < 0.006, (tip, said)
+print("ok: the catheter tip (truth.json, message) is the catheter's last centreline point")
 EOF
 expect 0 "sweep again" -- "$CARM" sim sweep "${SW[@]}" --dose 1e4 -o "$T/sw2"
 cmp -s "$T/sw/arterial.mha" "$T/sw2/arterial.mha" &&
