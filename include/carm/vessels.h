@@ -63,6 +63,81 @@ carm_status carm_vessels_extract(carm_volume **mask_out, carm_seg_tree **tree_ou
                                  carm_vessels_info *info, const carm_volume *vol,
                                  const carm_vessels_opts *opts);
 
+/* ---- accuracy against a known tree -------------------------------------- */
+
+/** Options of carm_vessels_evaluate; start with CARM_VESSELS_EVAL_INIT. */
+typedef struct carm_vessels_eval_opts {
+  int version;          /**< must be 1 */
+  double min_radius_mm; /**< the truth branches evaluated: mean radius >= this (1 mm) */
+  double margin_mm;     /**< neighbourhood beyond their wall for the restricted Dice (2 mm) */
+  double bif_tol_mm;    /**< a bifurcation is found within max(this, parent radius) (2 mm) */
+} carm_vessels_eval_opts;
+
+#define CARM_VESSELS_EVAL_INIT                                                                     \
+  { 1, 1.0, 2.0, 2.0 }
+
+/** Accuracy of a vessel mask and tree against a truth tree; NaN where a
+ * measure has nothing to measure (no mask, no tree, no matched point). */
+typedef struct carm_vessels_eval {
+  /* masks: truth voxels are those whose centre lies inside a truth capsule */
+  int64_t truth_voxels;           /**< inside any truth vessel */
+  int64_t truth_big_voxels;       /**< inside a branch of radius >= min_radius_mm */
+  int64_t domain_voxels;          /**< the restricted domain (see carm_vessels_evaluate) */
+  int64_t mask_voxels;            /**< segmented, whole grid */
+  double dice, precision, recall; /**< mask vs every truth vessel, whole grid */
+  double dice_big, precision_big, recall_big; /**< mask vs the big branches, in the domain */
+  /* centrelines: detected points on matched segments nearest a big branch */
+  int64_t n_points;                                 /**< points evaluated */
+  int64_t n_segments_matched;                       /**< detected segments matched */
+  double centreline_mean_mm, centreline_median_mm;  /**< distance to the true centreline */
+  double centreline_p95_mm, centreline_max_mm;      /**< 95th percentile, largest */
+  double inside_fraction;                           /**< detected points inside a truth vessel */
+  double coverage_big;                              /**< big truth centreline length found */
+  double radius_error_mean_mm, radius_error_abs_mm; /**< detected - true: mean, mean |.| */
+  double radius_error_rms_mm, radius_error_rel;     /**< RMS, mean (detected - true) / true */
+  /* bifurcations (nodes where >= 3 segment ends meet) */
+  int64_t n_bif_truth;         /**< truth bifurcations whose every branch is big */
+  int64_t n_bif_found;         /**< ... matched by a detected bifurcation */
+  double bif_sensitivity;      /**< found / truth */
+  double bif_error_mm;         /**< mean distance of the matched pairs */
+  int64_t n_bif_detected;      /**< detected bifurcations inside the big-branch domain */
+  int64_t n_bif_detected_true; /**< ... within tolerance of any truth bifurcation */
+  double bif_precision;        /**< detected_true / detected */
+} carm_vessels_eval;
+
+/**
+ * Accuracy of a segmentation (`mask`, 0/1 on any grid; may be NULL) and
+ * its centreline tree (`tree`; may be NULL) against a truth tree (e.g. the
+ * digital twin's arteries, carm_seg_tree_read_json(..., "artery")) whose
+ * segments are chains of capsules (radius interpolated along each piece).
+ * "Big" truth segments have a mean radius >= opts->min_radius_mm.
+ *  - Dice (whole grid): the mask against the voxels whose centre lies in any
+ *    truth capsule.
+ *  - Restricted Dice: truth T = voxels inside a big segment; domain D = T
+ *    plus every voxel whose distance to the wall of a big segment is at most
+ *    margin_mm and not larger than its distance to the wall of any smaller
+ *    segment; dice_big = 2 |S∩T| / (|S∩D| + |T|), S the mask. Small
+ *    branches leaving a big one are neither rewarded nor penalised.
+ *  - Centrelines: every detected point is assigned to the nearest truth
+ *    centreline (any radius); a detected segment is matched when at least
+ *    half of its points lie inside a big truth segment; the distances of
+ *    the points of matched segments whose nearest truth segment is big are
+ *    summarised, and so is their radius error. coverage_big: fraction of
+ *    the big truth centreline (sampled every 0.25 mm) within the vessel's
+ *    radius (at least 1 mm) of a detected centreline.
+ *  - Bifurcations: truth nodes where >= 3 segment ends meet and every
+ *    segment there is big; each is matched, one to one and nearest first,
+ *    to a detected node of degree >= 3 within max(bif_tol_mm, radius of the
+ *    parent); a detected node of degree k may match k - 2 truth nodes.
+ *    Precision counts the detected nodes inside the domain (within
+ *    margin_mm of a big wall) that lie within tolerance of any truth node.
+ * CARM_ERR_INVALID for a missing truth or out, a mask without grid, bad
+ * options; CARM_ERR_NOMEM. `*out` is written only on success.
+ */
+carm_status carm_vessels_evaluate(carm_vessels_eval *out, const carm_seg_tree *truth,
+                                  const carm_volume *mask, const carm_seg_tree *tree,
+                                  const carm_vessels_eval_opts *opts);
+
 #ifdef __cplusplus
 }
 #endif
