@@ -26,12 +26,13 @@ typedef struct carm_vessels_opts {
   double root_mm[3];      /**< catheter tip or inflow (patient LPS mm) */
   int64_t keep;           /**< without a root: keep this many largest components (1) */
   double min_spur_mm;     /**< prune terminal spurs shorter than this, default 2 */
+  int global_threshold;   /**< 1: one threshold only (no local half-maximum refinement) */
   carm_progress progress;
 } carm_vessels_opts;
 
 #define CARM_VESSELS_INIT                                                                          \
   {                                                                                                \
-    1, NAN, 0.15, 0.7, 6.0, 0, {0, 0, 0}, 1, 2.0, { NULL, NULL }                                   \
+    1, NAN, 0.15, 0.7, 6.0, 0, {0, 0, 0}, 1, 2.0, 0, { NULL, NULL }                                   \
   }
 
 /** What the pipeline decided, for reports. */
