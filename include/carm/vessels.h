@@ -32,7 +32,7 @@ typedef struct carm_vessels_opts {
 
 #define CARM_VESSELS_INIT                                                                          \
   {                                                                                                \
-    1, NAN, 0.15, 0.7, 6.0, 0, {0, 0, 0}, 1, 2.0, 0, { NULL, NULL }                                   \
+    1, NAN, 0.15, 0.7, 6.0, 0, {0, 0, 0}, 1, 2.0, 0, { NULL, NULL }                                \
   }
 
 /** What the pipeline decided, for reports. */

@@ -5,8 +5,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
-#define DBG(...) do { if (getenv("CARM_VDBG")) fprintf(stderr, __VA_ARGS__); } while (0)
 
 static int cmp_float(const void *a, const void *b) {
   float x = *(const float *)a;
@@ -81,10 +79,10 @@ static carm_status seed_threshold(const carm_volume *vol, double median, double 
   for (int64_t i = 0; i < n; i++) {
     upper->data[i] = vol->data[i] > t1 ? 1.0f : 0.0f;
   }
-  /* Otsu above the first split; contrast and bone are a small part of a
-   * body: while more than 15 % of the tissue lies above the split, it has
-   * separated two kinds of tissue (fat and muscle, or enhanced parenchyma),
-   * so split again above it */
+  /* Otsu above the first split; contrast and bone are never most of a
+   * body: while more than half of the tissue lies above the split, it has
+   * separated two kinds of tissue (fat from muscle and organs), so split
+   * again above it */
   int64_t n_up = 0;
   for (int64_t i = 0; i < n; i++) {
     n_up += upper->data[i] > 0.5f;
@@ -97,7 +95,7 @@ static carm_status seed_threshold(const carm_volume *vol, double median, double 
     for (int64_t i = 0; i < n; i++) {
       n_above += vol->data[i] > *t0;
     }
-    if (!((double)n_above > 0.15 * (double)n_up)) {
+    if (!((double)n_above > 0.5 * (double)n_up)) {
       break;
     }
     for (int64_t i = 0; i < n; i++) {
@@ -107,6 +105,41 @@ static carm_status seed_threshold(const carm_volume *vol, double median, double 
   carm_volume_destroy(upper);
   *t_low = t1;
   return st;
+}
+
+/* The k-th smallest of a[0..n-1] (quickselect; reorders a). */
+static float select_kth(float *a, int64_t n, int64_t k) {
+  k = k < 0 ? 0 : (k >= n ? n - 1 : k);
+  int64_t lo = 0;
+  int64_t hi = n - 1;
+  while (lo < hi) {
+    float pivot = a[(lo + hi) / 2];
+    int64_t i = lo;
+    int64_t j = hi;
+    while (i <= j) {
+      while (a[i] < pivot) {
+        i++;
+      }
+      while (a[j] > pivot) {
+        j--;
+      }
+      if (i <= j) {
+        float tmp = a[i];
+        a[i] = a[j];
+        a[j] = tmp;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) {
+      hi = j;
+    } else if (k >= i) {
+      lo = i;
+    } else {
+      break;
+    }
+  }
+  return a[k];
 }
 
 /* Keep (in `mask`) the component nearest the root, or the opts->keep
@@ -169,8 +202,8 @@ static carm_status keep_components(carm_volume *mask, carm_volume *labels,
  * v >= B + 2.5 σ_noise, connected to the mask's voxels that pass; then the
  * component of the root again. `bg`, `pk` and `tmp` are scratch. */
 static carm_status local_half_max(carm_volume *mask, const carm_volume *v, carm_volume *bg,
-                                  carm_volume *pk, carm_volume *tmp,
-                                  const carm_vessels_opts *opts, double sigma) {
+                                  carm_volume *pk, carm_volume *tmp, const carm_vessels_opts *opts,
+                                  double sigma) {
   const int64_t n = carm_volume_count(v);
   const double sb[3] = {3.0, 3.0, 3.0};
   carm_status st = carm_seg_morph_binary(tmp, mask, CARM_SEG_DILATE, 2.0);
@@ -190,8 +223,21 @@ static carm_status local_half_max(carm_volume *mask, const carm_volume *v, carm_
     bg->data[i] = pk->data[i] > 1e-3f ? bg->data[i] / pk->data[i] : NAN;
     tmp->data[i] = mask->data[i] > 0.5f ? v->data[i] : -INFINITY;
   }
-  if ((st = carm_seg_morph_grey(pk, tmp, CARM_SEG_DILATE, 2.0)) != CARM_OK ||
-      (st = carm_seg_morph_binary(tmp, mask, CARM_SEG_DILATE, 1.0)) != CARM_OK) {
+  if ((st = carm_seg_morph_grey(pk, tmp, CARM_SEG_DILATE, 2.0)) != CARM_OK) {
+    return st;
+  }
+  /* structures thicker than the largest vessel looked for (an aorta with
+   * max_radius 6 mm, a stent graft inside it) keep the global decision:
+   * their own peak may be metal or bone; mark them in bg as NaN-free +inf */
+  if ((st = carm_seg_morph_binary(tmp, mask, CARM_SEG_OPEN, opts->max_radius_mm)) != CARM_OK) {
+    return st;
+  }
+  for (int64_t i = 0; i < n; i++) {
+    if (tmp->data[i] > 0.5f) {
+      bg->data[i] = -INFINITY;
+    }
+  }
+  if ((st = carm_seg_morph_binary(tmp, mask, CARM_SEG_DILATE, 1.0)) != CARM_OK) {
     return st;
   }
   int64_t kept = 0;
@@ -199,8 +245,9 @@ static carm_status local_half_max(carm_volume *mask, const carm_volume *v, carm_
     float b = bg->data[i];
     float p = pk->data[i];
     float x = v->data[i];
-    int cand = tmp->data[i] > 0.5f && isfinite(b) && isfinite(p) && x >= 0.5f * (b + p) &&
-               x >= b + (float)(2.5 * sigma);
+    int thick = b == -INFINITY;
+    int cand = thick || (tmp->data[i] > 0.5f && isfinite(b) && isfinite(p) && x >= 0.5f * (b + p) &&
+                         x >= b + (float)(2.5 * sigma));
     /* 2 = seed (was in the mask), 1 = may join */
     tmp->data[i] = cand ? (mask->data[i] > 0.5f ? 2.0f : 1.0f) : 0.0f;
     kept += cand && mask->data[i] > 0.5f;
@@ -269,7 +316,6 @@ carm_status carm_vessels_extract(carm_volume **mask_out, carm_seg_tree **tree_ou
     goto cleanup;
   }
   inf.threshold = t0;
-  DBG("median %g sigma %g p999 %g t0 %g t_low %g dsa %d\n", median, sigma, p999, t0, t_low, inf.dsa_like);
   vol = sm; /* from here on, the smoothed volume */
   if (carm_progress_report(&opts->progress, 0.05, "vesselness")) {
     st = carm_error(CARM_ERR_CANCELLED, "vessels: cancelled");
@@ -321,38 +367,9 @@ carm_status carm_vessels_extract(carm_volume **mask_out, carm_seg_tree **tree_ou
       /* median of the seeds (work holds them; it is rewritten below) */
       int64_t half = n_seed / 2;
       float *a = work->data;
-      int64_t lo = 0;
-      int64_t hi = n_seed - 1;
-      while (lo < hi) { /* quickselect */
-        float pivot = a[(lo + hi) / 2];
-        int64_t i = lo;
-        int64_t j = hi;
-        while (i <= j) {
-          while (a[i] < pivot) {
-            i++;
-          }
-          while (a[j] > pivot) {
-            j--;
-          }
-          if (i <= j) {
-            float tmp = a[i];
-            a[i] = a[j];
-            a[j] = tmp;
-            i++;
-            j--;
-          }
-        }
-        if (half <= j) {
-          hi = j;
-        } else if (half >= i) {
-          lo = i;
-        } else {
-          break;
-        }
-      }
+      float seed_median = select_kth(a, n_seed, half);
       double bg = sum_bg / (double)n_bg;
-      double refined = 0.5 * (bg + (double)a[half]);
-      DBG("bg %g seeds %lld median %g refined %g\n", bg, (long long)n_seed, (double)a[half], refined);
+      double refined = 0.5 * (bg + (double)seed_median);
       /* never into the noise: at least 2.5 σ above the background */
       refined = fmax(refined, bg + 2.5 * sigma);
       if (refined < inf.threshold || inf.dsa_like) {
@@ -395,7 +412,8 @@ carm_status carm_vessels_extract(carm_volume **mask_out, carm_seg_tree **tree_ou
     to.has_root = opts->has_root;
     memcpy(to.root_mm, opts->root_mm, sizeof to.root_mm);
     to.min_spur_mm = opts->min_spur_mm;
-    if ((st = carm_seg_tree_build(&tree, mask, &to, &opts->progress)) != CARM_OK) {
+    if ((st = carm_seg_tree_build(&tree, mask, &to, &opts->progress)) != CARM_OK ||
+        (st = carm_seg_tree_refine_bifurcations(tree, NULL)) != CARM_OK) {
       goto cleanup;
     }
   }
