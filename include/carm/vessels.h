@@ -44,19 +44,30 @@ typedef struct carm_vessels_info {
 } carm_vessels_info;
 
 /**
- * Vessel mask and centreline tree from a contrast volume:
- *  1. intensity threshold T: given, or Otsu; when more than 5 % of the
- *     volume lies above the first Otsu threshold (soft tissue present, not a
- *     DSA), a second Otsu on the voxels above it separates contrast and bone
- *     from tissue; then, automatic only, T is lowered to the half-maximum
- *     between the background class mean and the median of the tubular seeds
- *     (the vessel boundary);
+ * Vessel mask and centreline tree from a contrast volume (everything on
+ * the volume smoothed with σ = 0.6 mm):
+ *  1. intensity threshold T: given, or automatic. A vessel-only volume
+ *     (3D-DSA: the median within the noise of 0) seeds above median +
+ *     max(4 σ_noise, 5 % of the bright tail). Otherwise Otsu on the volume
+ *     (air vs body), then Otsu above it, again while more than half of the
+ *     body lies above the split (it separated fat from muscle and organs,
+ *     not contrast and bone from tissue). Automatic T is then lowered to
+ *     the half-maximum between the background level and the median of the
+ *     tubular seeds;
  *  2. multi-scale vesselness (Frangi) at sigmas from min/√2 to max/√2 mm;
  *  3. mask = voxels >= T connected (26) to a seed voxel >= T whose
  *     vesselness is >= seed_vesselness (bright blobs and plates without a
  *     tube in them are dropped);
  *  4. the component nearest the root (or the largest components);
- *  5. carm_seg_tree_build rooted at the root or the widest end.
+ *  5. unless global_threshold: local half-maximum. For the voxels within
+ *     1 mm of the mask, background B = Gaussian-weighted mean (σ 3 mm) of
+ *     the voxels more than 2 mm outside it, peak P = the largest mask value
+ *     within 2 mm; vessel where v >= (B + P) / 2 and v >= B + 2.5 σ_noise,
+ *     connected to the mask voxels that pass; parts of the mask thicker
+ *     than max_radius_mm (an opening) keep step 3's decision. Then step 4
+ *     again (if the root loses its vessel, step 4's mask is kept);
+ *  6. carm_seg_tree_build rooted at the root or the widest end, then
+ *     carm_seg_tree_refine_bifurcations.
  * `mask_out` receives a 0/1 volume on the input grid, `tree_out` the tree;
  * `info` may be NULL.
  */
