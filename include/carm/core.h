@@ -11,6 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -56,6 +57,36 @@ void carm_error_clear(void);
  * regular file (a device such as /dev/null, a FIFO, a socket): renaming
  * over it would destroy it. A missing `path` passes. Thread-safe. */
 carm_status carm_output_check(const char *path);
+
+/** An output file being written atomically (carm_output_open). */
+typedef struct carm_output carm_output;
+
+/** Begin an atomic write of `path`: check it (carm_output_check), then create
+ * a new temporary file with a unique name in the same folder
+ * (`<path>.tmp-XXXXXX`, mkstemp: never an existing file or link, so no other
+ * file is clobbered and concurrent writers do not collide), mode 0644.
+ * Write through carm_output_file(), then carm_output_commit() or
+ * carm_output_discard(); every path of the caller must reach one of them.
+ * On failure *out is NULL and nothing is left on disk. Thread-safe on
+ * distinct outputs. */
+carm_status carm_output_open(carm_output **out, const char *path);
+
+/** The stream to write to (owned by the output; do not close it). */
+FILE *carm_output_file(carm_output *out);
+
+/** The temporary file's name, for libraries that can only write to a named
+ * file (they overwrite the empty file created by carm_output_open). */
+const char *carm_output_temp_path(const carm_output *out);
+
+/** Finish: flush, fsync and close the stream and rename the temporary file
+ * over the final path. On any error (a write error seen by the stream, a full disk at
+ * close, a failed rename) the temporary file is removed, the final path is
+ * left as it was and CARM_ERR_IO is returned. Always frees `out`. */
+carm_status carm_output_commit(carm_output *out);
+
+/** Abandon: close the stream, remove the temporary file, free `out`. The
+ * final path is left as it was. NULL-safe. Keeps the thread's error detail. */
+void carm_output_discard(carm_output *out);
 
 /** The library's version string, e.g. "0.1.0". */
 const char *carm_version(void);

@@ -30,21 +30,30 @@ typedef struct carm_server carm_server;
 
 /** Options; start with CARM_SERVER_INIT. */
 typedef struct carm_server_opts {
-  int version;              /**< must be 1 */
-  const char *case_dir;     /**< the case folder served (required) */
-  const char *bind_addr;    /**< IPv4 or IPv6 literal; NULL = 127.0.0.1 */
-  int port;                 /**< 0 = any free port */
-  const char *token;        /**< required unless bound to loopback */
-  const char *web_root;     /**< folder with the viewer's static files */
-  const char *carm_exe;     /**< the carm program that runs jobs */
-  size_t max_body_bytes;    /**< largest request body (default 64 KiB) */
-  unsigned max_connections; /**< simultaneous connections (default 64) */
-  unsigned timeout_s;       /**< idle connection timeout (default 30) */
-  const char *board_db;     /**< tumour-board store; NULL = <case_dir>/board.db */
+  int version;                     /**< must be 1 */
+  const char *case_dir;            /**< the case folder served (required) */
+  const char *bind_addr;           /**< IPv4 or IPv6 literal; NULL = 127.0.0.1 */
+  int port;                        /**< 0 = any free port */
+  const char *token;               /**< required unless bound to loopback */
+  const char *web_root;            /**< folder with the viewer's static files */
+  const char *carm_exe;            /**< the carm program that runs jobs */
+  size_t max_body_bytes;           /**< largest request body (default 64 KiB) */
+  unsigned max_connections;        /**< simultaneous connections, all clients (default 256,
+                                        at most 4096) */
+  unsigned timeout_s;              /**< idle connection timeout, seconds (default 30) */
+  const char *board_db;            /**< tumour-board store; NULL = <case_dir>/board.db */
+  unsigned max_connections_per_ip; /**< simultaneous connections from one address
+                                        (default 32, at most max_connections) */
+  unsigned request_timeout_s;      /**< a request's header and body must arrive within
+                                        this many seconds of the connection starting to
+                                        wait for it (default 10, at most 3600) */
 } carm_server_opts;
 
+/* Connections beyond the caps: the oldest connection still reading a request
+ * (of that address, or of any at the total cap) is closed to make room; when
+ * none is, the new one is closed at once. 0 in any limit means its default. */
 #define CARM_SERVER_INIT                                                                           \
-  { 1, NULL, NULL, 8642, NULL, NULL, NULL, 65536, 64, 30, NULL }
+  { 1, NULL, NULL, 8642, NULL, NULL, NULL, 65536, 256, 30, NULL, 32, 10 }
 
 /** Start serving in background threads. */
 carm_status carm_server_start(carm_server **out, const carm_server_opts *opts);

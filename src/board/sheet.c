@@ -996,30 +996,17 @@ carm_status carm_board_sheet(carm_board *db, const char *pseudonym,
     gmtime_r(&now, &tmv);
     strftime(today, sizeof today, "%Y-%m-%d", &tmv);
   }
-  char tmp[4200];
-  FILE *f = NULL;
-  int fd = -1;
   if (st == CARM_OK) {
     /* counting pass: the total for "page N of M" */
     cairo_surface_t *count =
         cairo_pdf_surface_create_for_stream(write_nothing, NULL, PAGE_W, PAGE_H);
     int pages = render(count, c, extra, pics, n_pics, today, 0);
     cairo_surface_destroy(count);
-    if (snprintf(tmp, sizeof tmp, "%s.tmp.XXXXXX", path) >= (int)sizeof tmp) {
-      st = carm_error(CARM_ERR_INVALID, "board sheet: path too long");
-    } else {
-      fd = mkstemp(tmp);
-      f = fd >= 0 ? fdopen(fd, "wb") : NULL;
-      if (f == NULL) {
-        if (fd >= 0) {
-          close(fd);
-          unlink(tmp);
-        }
-        st = carm_error(CARM_ERR_IO, "board sheet: cannot create a file beside %s", path);
-      }
-    }
+    carm_output *dst = NULL;
+    st = carm_output_open(&dst, path);
     if (st == CARM_OK) {
-      cairo_surface_t *pdf = cairo_pdf_surface_create_for_stream(write_file, f, PAGE_W, PAGE_H);
+      cairo_surface_t *pdf =
+          cairo_pdf_surface_create_for_stream(write_file, carm_output_file(dst), PAGE_W, PAGE_H);
       char title[128];
       char ps[96];
       clean(ps, sizeof ps, str(c, "pseudonym"));
@@ -1030,17 +1017,12 @@ carm_status carm_board_sheet(carm_board *db, const char *pseudonym,
       cairo_surface_finish(pdf);
       cairo_status_t cs = cairo_surface_status(pdf);
       cairo_surface_destroy(pdf);
-      int ok = cs == CAIRO_STATUS_SUCCESS;
-      ok = fflush(f) == 0 && ok;
-      ok = fsync(fileno(f)) == 0 && ok;
-      ok = fclose(f) == 0 && ok;
-      if (!ok) {
-        unlink(tmp);
+      if (cs != CAIRO_STATUS_SUCCESS) {
+        carm_output_discard(dst);
         st = carm_error(CARM_ERR_IO, "board sheet: cannot write %s (%s)", path,
                         cairo_status_to_string(cs));
-      } else if (rename(tmp, path) != 0) {
-        unlink(tmp);
-        st = carm_error(CARM_ERR_IO, "board sheet: cannot rename the sheet to %s", path);
+      } else {
+        st = carm_output_commit(dst);
       }
     }
   }

@@ -31,6 +31,19 @@ int cli_status(const char *cmd, const char *what, carm_status st) {
   return CLI_FAIL;
 }
 
+carm_status cli_write_json(json_t *doc, const char *path, size_t flags) {
+  carm_output *o = NULL;
+  carm_status st = carm_output_open(&o, path);
+  if (st != CARM_OK) {
+    return st;
+  }
+  if (json_dumpf(doc, carm_output_file(o), flags) != 0 || fputc('\n', carm_output_file(o)) == EOF) {
+    carm_output_discard(o);
+    return carm_error(CARM_ERR_IO, "cannot write %s", path);
+  }
+  return carm_output_commit(o);
+}
+
 int cli_wants_help(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
@@ -155,4 +168,78 @@ int cli_has_suffix(const char *path, const char *suffix) {
   size_t n = strlen(path);
   size_t m = strlen(suffix);
   return n >= m && strcasecmp(path + n - m, suffix) == 0;
+}
+
+int cli_detector_parse(const char *cmd, int argc, char **argv, int *i, cli_detector *d) {
+  const char *a = argv[*i];
+  const char *v = *i + 1 < argc ? argv[*i + 1] : NULL;
+  if (v == NULL) {
+    return 0;
+  }
+  if (strcmp(a, "--size") == 0) {
+    if (cli_parse_int64s(v, d->size, 2) != 0 || d->size[0] < 1 || d->size[1] < 1) {
+      cli_fail(CLI_USAGE, cmd, "--size needs two positive integers NU,NV, got '%s'", v);
+      return -1;
+    }
+    d->have_size = 1;
+  } else if (strcmp(a, "--spacing") == 0) {
+    if (cli_parse_doubles(v, d->spacing, 2) != 0 || !(d->spacing[0] > 0.0) ||
+        !(d->spacing[1] > 0.0)) {
+      cli_fail(CLI_USAGE, cmd, "--spacing needs two positive numbers DU,DV, got '%s'", v);
+      return -1;
+    }
+    d->have_spacing = 1;
+  } else if (strcmp(a, "--like") == 0) {
+    d->like = v;
+  } else {
+    return 0;
+  }
+  (*i)++;
+  return 1;
+}
+
+int cli_detector_check(const char *cmd, const cli_detector *d) {
+  if (d->like != NULL && (d->have_size || d->have_spacing)) {
+    return cli_fail(CLI_USAGE, cmd, "give either --like or --size and --spacing, not both");
+  }
+  if (d->like == NULL && !(d->have_size && d->have_spacing)) {
+    return cli_fail(CLI_USAGE, cmd, "needs --size and --spacing (or --like P.mha)");
+  }
+  return CLI_OK;
+}
+
+int cli_detector_create(const char *cmd, const cli_detector *d, int64_t n_views,
+                        carm_volume **out) {
+  int64_t nu = d->size[0];
+  int64_t nv = d->size[1];
+  double du = d->spacing[0];
+  double dv = d->spacing[1];
+  double origin[2] = {0.0, 0.0};
+  int have_origin = 0;
+  if (d->like != NULL) {
+    carm_volume *ref = NULL;
+    carm_status st = carm_image_read(&ref, NULL, d->like);
+    if (st != CARM_OK) {
+      return cli_status(cmd, d->like, st);
+    }
+    nu = ref->dims[0];
+    nv = ref->dims[1];
+    du = ref->spacing[0];
+    dv = ref->spacing[1];
+    origin[0] = ref->origin[0];
+    origin[1] = ref->origin[1];
+    have_origin = 1;
+    carm_volume_destroy(ref);
+  }
+  carm_volume *proj = NULL;
+  carm_status st = carm_projections_create(&proj, nu, nv, n_views, du, dv);
+  if (st != CARM_OK) {
+    return cli_status(cmd, "projection stack", st);
+  }
+  if (have_origin) {
+    proj->origin[0] = origin[0];
+    proj->origin[1] = origin[1];
+  }
+  *out = proj;
+  return CLI_OK;
 }

@@ -10,6 +10,7 @@
 
 #include "carm/carm.h"
 
+#include <jansson.h>
 #include <stdint.h>
 
 #define CARM_COMMAND(name)                                                                         \
@@ -53,7 +54,38 @@ int cli_progress(void *user, double fraction, const char *stage);
  * CLI_FAIL on refusal, CLI_OK otherwise. `out` NULL passes. */
 int cli_check_output(const char *cmd, const char *out, const char *const *inputs, int n);
 
+/** Write a JSON document and a newline to `path` atomically
+ * (carm_output_open: a unique temporary file, then rename; nothing left
+ * behind on failure) with jansson's `flags`. Prints nothing; the detail is in carm_last_error(). */
+carm_status cli_write_json(json_t *doc, const char *path, size_t flags);
+
 /** Whether `path` ends with `suffix` (case-insensitive). */
 int cli_has_suffix(const char *path, const char *suffix);
+
+/** The detector of a projection stack on the command line: `--size NU,NV`
+ * and `--spacing DU,DV`, or `--like P.mha` (size, spacing and origin of its
+ * first two axes). Shared by `carm project` and `carm sim project-analytic`. */
+typedef struct cli_detector {
+  int64_t size[2];
+  double spacing[2];
+  int have_size;
+  int have_spacing;
+  const char *like;
+} cli_detector;
+#define CLI_DETECTOR_INIT                                                                          \
+  { {0, 0}, {0.0, 0.0}, 0, 0, NULL }
+
+/** If argv[*i] is a detector option with its value, take it, advance *i
+ * past the value and return 1; return 0 when it is not one; print the error
+ * and return -1 on a bad value. */
+int cli_detector_parse(const char *cmd, int argc, char **argv, int *i, cli_detector *d);
+
+/** Whether the detector is given exactly once (--like, or --size and
+ * --spacing); prints the error and returns CLI_USAGE otherwise. */
+int cli_detector_check(const char *cmd, const cli_detector *d);
+
+/** Create a zeroed stack of `n_views` on the detector (reading --like);
+ * CLI_OK, or CLI_FAIL with the error printed. */
+int cli_detector_create(const char *cmd, const cli_detector *d, int64_t n_views, carm_volume **out);
 
 #endif

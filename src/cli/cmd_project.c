@@ -32,33 +32,21 @@ int carm_cmd_project(int argc, char **argv) {
   const char *cmd = "project";
   const char *input = NULL;
   const char *geometry = NULL;
-  const char *like = NULL;
   const char *output = NULL;
-  int64_t size[2] = {0, 0};
-  double spacing[2] = {0.0, 0.0};
-  int have_size = 0;
-  int have_spacing = 0;
+  cli_detector det = CLI_DETECTOR_INIT;
   int64_t threads = 0;
   for (int i = 1; i < argc; i++) {
+    int r = cli_detector_parse(cmd, argc, argv, &i, &det);
+    if (r < 0) {
+      return CLI_USAGE;
+    }
+    if (r > 0) {
+      continue;
+    }
     const char *a = argv[i];
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (strcmp(a, "--geometry") == 0 && v != NULL) {
       geometry = v;
-      i++;
-    } else if (strcmp(a, "--size") == 0 && v != NULL) {
-      if (cli_parse_int64s(v, size, 2) != 0 || size[0] < 1 || size[1] < 1) {
-        return cli_fail(CLI_USAGE, cmd, "--size needs two positive integers NU,NV, got '%s'", v);
-      }
-      have_size = 1;
-      i++;
-    } else if (strcmp(a, "--spacing") == 0 && v != NULL) {
-      if (cli_parse_doubles(v, spacing, 2) != 0 || !(spacing[0] > 0.0) || !(spacing[1] > 0.0)) {
-        return cli_fail(CLI_USAGE, cmd, "--spacing needs two positive numbers DU,DV, got '%s'", v);
-      }
-      have_spacing = 1;
-      i++;
-    } else if (strcmp(a, "--like") == 0 && v != NULL) {
-      like = v;
       i++;
     } else if ((strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) && v != NULL) {
       output = v;
@@ -80,21 +68,17 @@ int carm_cmd_project(int argc, char **argv) {
   if (input == NULL || geometry == NULL || output == NULL) {
     return cli_fail(CLI_USAGE, cmd, "needs VOLUME, --geometry and -o (see carm project --help)");
   }
-  if (like != NULL && (have_size || have_spacing)) {
-    return cli_fail(CLI_USAGE, cmd, "give either --like or --size and --spacing, not both");
+  const char *const inputs[] = {input, geometry, det.like};
+  int chk = cli_detector_check(cmd, &det);
+  if (chk == CLI_OK) {
+    chk = cli_check_output(cmd, output, inputs, 3);
   }
-  if (like == NULL && !(have_size && have_spacing)) {
-    return cli_fail(CLI_USAGE, cmd, "needs --size and --spacing (or --like P.mha)");
-  }
-  const char *const inputs[] = {input, geometry, like};
-  int chk = cli_check_output(cmd, output, inputs, 3);
   if (chk != CLI_OK) {
     return chk;
   }
 
   int rc = CLI_FAIL;
   carm_volume *vol = NULL;
-  carm_volume *ref = NULL;
   carm_volume *proj = NULL;
   carm_geometry *geo = NULL;
   carm_status st = carm_geometry_read_rtk(&geo, geometry);
@@ -107,26 +91,11 @@ int carm_cmd_project(int argc, char **argv) {
     rc = cli_status(cmd, input, st);
     goto cleanup;
   }
-  if (like != NULL) {
-    st = carm_image_read(&ref, NULL, like);
-    if (st != CARM_OK) {
-      rc = cli_status(cmd, like, st);
-      goto cleanup;
-    }
-    size[0] = ref->dims[0];
-    size[1] = ref->dims[1];
-    spacing[0] = ref->spacing[0];
-    spacing[1] = ref->spacing[1];
-  }
-  st = carm_projections_create(&proj, size[0], size[1], geo->n_views, spacing[0], spacing[1]);
-  if (st != CARM_OK) {
-    rc = cli_status(cmd, "projection stack", st);
+  rc = cli_detector_create(cmd, &det, geo->n_views, &proj);
+  if (rc != CLI_OK) {
     goto cleanup;
   }
-  if (ref != NULL) {
-    proj->origin[0] = ref->origin[0];
-    proj->origin[1] = ref->origin[1];
-  }
+  rc = CLI_FAIL;
   carm_project_opts opts = CARM_PROJECT_INIT;
   opts.threads = (int)threads;
   opts.progress.fn = cli_progress;
@@ -146,7 +115,6 @@ int carm_cmd_project(int argc, char **argv) {
   rc = CLI_OK;
 cleanup:
   carm_volume_destroy(vol);
-  carm_volume_destroy(ref);
   carm_volume_destroy(proj);
   carm_geometry_destroy(geo);
   return rc;

@@ -233,13 +233,10 @@ int carm_cmd_roadmap(int argc, char **argv) {
     goto cleanup;
   }
   if (json_out != NULL) {
-    char tmp[4096];
-    snprintf(tmp, sizeof tmp, "%s.tmp%ld", json_out, (long)getpid());
-    if (json_dump_file(doc, tmp, JSON_INDENT(1) | JSON_REAL_PRECISION(6)) != 0 ||
-        rename(tmp, json_out) != 0) {
-      unlink(tmp);
+    st = cli_write_json(doc, json_out, JSON_INDENT(1) | JSON_REAL_PRECISION(6));
+    if (st != CARM_OK) {
       unlink(out);
-      rc = cli_fail(CLI_FAIL, cmd, "cannot write %s", json_out);
+      rc = cli_status(cmd, "cannot write the centrelines", st);
       goto cleanup;
     }
   }

@@ -150,29 +150,8 @@ static int parse(const char *cmd, int argc, char **argv, seg_args *a) {
 
 /* Write a JSON document atomically. */
 static int write_json(const char *cmd, json_t *doc, const char *path) {
-  char tmp[4096];
-  int n = snprintf(tmp, sizeof tmp, "%s.tmp-XXXXXX", path);
-  if (n < 0 || (size_t)n >= sizeof tmp) {
-    return cli_fail(CLI_FAIL, cmd, "%s: path too long", path);
-  }
-  int fd = mkstemp(tmp);
-  if (fd < 0) {
-    return cli_fail(CLI_FAIL, cmd, "%s: %s", path, strerror(errno));
-  }
-  FILE *f = fdopen(fd, "w");
-  if (f == NULL) {
-    close(fd);
-    remove(tmp);
-    return cli_fail(CLI_FAIL, cmd, "%s: %s", path, strerror(errno));
-  }
-  int bad = json_dumpf(doc, f, JSON_INDENT(2) | JSON_REAL_PRECISION(6)) != 0;
-  bad |= fputc('\n', f) == EOF;
-  bad |= fclose(f) != 0;
-  if (bad || rename(tmp, path) != 0) {
-    remove(tmp);
-    return cli_fail(CLI_FAIL, cmd, "%s: cannot write", path);
-  }
-  return CLI_OK;
+  carm_status st = cli_write_json(doc, path, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
+  return st == CARM_OK ? CLI_OK : cli_status(cmd, "cannot write", st);
 }
 
 static json_t *vec3(const double v[3]) {

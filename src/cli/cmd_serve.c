@@ -13,6 +13,7 @@
 const char carm_cmd_serve_summary[] = "serve a case folder to the browser viewer (HTTP, REST)";
 const char carm_cmd_serve_usage[] =
     "usage: carm serve DIR [--port P] [--bind ADDR] [--token T] [--web DIR] [--board DB]\n"
+    "                  [--max-connections N] [--max-per-address N] [--request-timeout S]\n"
     "\n"
     "Serve the case folder DIR: the viewer page at http://ADDR:P/ and a JSON API\n"
     "under /api (case, files/PATH, points, jobs, health, board). Runs until Ctrl-C.\n"
@@ -26,6 +27,12 @@ const char carm_cmd_serve_usage[] =
     "  --web DIR    the viewer's files (default: web/dist beside the build)\n"
     "  --port-file F  write the bound port to F once listening (for scripts)\n"
     "  --board DB   the tumour-board case store (default DIR/board.db)\n"
+    "  --max-connections N  simultaneous connections, all clients (default 256)\n"
+    "  --max-per-address N  simultaneous connections from one address (default 32;\n"
+    "               a browser opens up to 6 to one server). Beyond either cap the oldest\n"
+    "               connection still waiting for its request is closed, else the new one\n"
+    "  --request-timeout S  a request's headers and body must arrive within S\n"
+    "               seconds (default 10); slower or idle connections are closed\n"
     "\n"
     "example:\n"
     "  carm serve demo-out --port 8642\n"
@@ -87,6 +94,22 @@ int carm_cmd_serve(int argc, char **argv) {
     } else if (strcmp(a, "--board") == 0 && v != NULL) {
       o.board_db = v;
       i++;
+    } else if ((strcmp(a, "--max-connections") == 0 || strcmp(a, "--max-per-address") == 0 ||
+                strcmp(a, "--request-timeout") == 0) &&
+               v != NULL) {
+      int64_t n = 0;
+      int64_t hi = strcmp(a, "--request-timeout") == 0 ? 3600 : 4096;
+      if (cli_parse_int64(v, &n) != 0 || n < 1 || n > hi) {
+        return cli_fail(CLI_USAGE, cmd, "%s must be 1..%lld, got '%s'", a, (long long)hi, v);
+      }
+      if (strcmp(a, "--max-connections") == 0) {
+        o.max_connections = (unsigned)n;
+      } else if (strcmp(a, "--max-per-address") == 0) {
+        o.max_connections_per_ip = (unsigned)n;
+      } else {
+        o.request_timeout_s = (unsigned)n;
+      }
+      i++;
     } else if (strcmp(a, "--port-file") == 0 && v != NULL) {
       port_file = v;
       i++;
@@ -131,17 +154,21 @@ int carm_cmd_serve(int argc, char **argv) {
   if (port_file != NULL) {
     /* a script waits for this file: failing to write it must not leave the
      * script waiting forever on a server that looks healthy */
-    FILE *f = fopen(port_file, "w");
-    int bad = f == NULL;
-    int e = errno;
-    if (f != NULL) {
-      bad = fprintf(f, "%d\n", port) < 0;
-      bad = fclose(f) != 0 || bad;
-      e = errno;
+    /* atomic: a script polling for the file never reads half a number */
+    carm_output *pf = NULL;
+    carm_status ps = carm_output_open(&pf, port_file);
+    if (ps == CARM_OK) {
+      if (fprintf(carm_output_file(pf), "%d\n", port) < 0) {
+        carm_output_discard(pf);
+        ps = carm_error(CARM_ERR_IO, "write error");
+      } else {
+        ps = carm_output_commit(pf);
+      }
     }
-    if (bad) {
+    if (ps != CARM_OK) {
       carm_server_stop(srv);
-      return cli_fail(CLI_FAIL, cmd, "cannot write the port file %s: %s", port_file, strerror(e));
+      return cli_fail(CLI_FAIL, cmd, "cannot write the port file %s: %s", port_file,
+                      carm_last_error());
     }
   }
   int sig = 0;

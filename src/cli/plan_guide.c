@@ -12,12 +12,9 @@ int plan_write_json(const char *cmd, json_t *doc, const char *path) {
     fputc('\n', stdout);
     return 0;
   }
-  char tmp[4096];
-  snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
-  if (json_dump_file(doc, tmp, JSON_INDENT(1) | JSON_REAL_PRECISION(8)) != 0 ||
-      rename(tmp, path) != 0) {
-    unlink(tmp);
-    cli_fail(CLI_FAIL, cmd, "cannot write %s", path);
+  carm_status st = cli_write_json(doc, path, JSON_INDENT(1) | JSON_REAL_PRECISION(8));
+  if (st != CARM_OK) {
+    cli_status(cmd, "cannot write", st);
     return -1;
   }
   return 0;

@@ -450,22 +450,9 @@ static int write_sidecar(const char *cmd, const char *path, const char *name, co
   char *prot = carm_contrast_to_string(&tw->protocol);
   json_object_set_new(root, "protocol", prot != NULL ? json_loads(prot, 0, NULL) : json_null());
   free(prot);
-  size_t n = strlen(path) + 32;
-  char *tmp = malloc(n);
-  int rc = CLI_OK;
-  if (tmp == NULL) {
-    rc = cli_fail(CLI_FAIL, cmd, "out of memory");
-  } else {
-    snprintf(tmp, n, "%s.tmp%ld", path, (long)getpid());
-    if (json_dump_file(root, tmp, JSON_INDENT(1) | JSON_REAL_PRECISION(17)) != 0 ||
-        rename(tmp, path) != 0) {
-      remove(tmp);
-      rc = cli_fail(CLI_FAIL, cmd, "cannot write %s", path);
-    }
-    free(tmp);
-  }
+  carm_status st = cli_write_json(root, path, JSON_INDENT(1) | JSON_REAL_PRECISION(17));
   json_decref(root);
-  return rc;
+  return st == CARM_OK ? CLI_OK : cli_status(cmd, "cannot write the manifest", st);
 }
 
 int sim_sweep(int argc, char **argv) {

@@ -640,44 +640,11 @@ carm_status carm_geometry_write_rtk(const carm_geometry *geo, const char *path) 
                         (long long)k);
     }
   }
-  carm_status chk = carm_output_check(path);
-  if (chk != CARM_OK) {
-    return chk;
+  carm_output *dst = NULL;
+  carm_status st = carm_output_open(&dst, path);
+  if (st != CARM_OK) {
+    return st;
   }
-  size_t n = strlen(path);
-  char *tmp = malloc(n + 16);
-  if (tmp == NULL) {
-    return carm_error(CARM_ERR_NOMEM, "out of memory");
-  }
-  snprintf(tmp, n + 16, "%s.tmpXXXXXX", path);
-  int fd = mkstemp(tmp);
-  if (fd < 0) {
-    int e = errno;
-    free(tmp);
-    return carm_error(CARM_ERR_IO, "cannot write %s: %s", path, strerror(e));
-  }
-  (void)fchmod(fd, 0644);
-  FILE *f = fdopen(fd, "w");
-  if (f == NULL) {
-    int e = errno;
-    close(fd);
-    unlink(tmp);
-    free(tmp);
-    return carm_error(CARM_ERR_IO, "cannot write %s: %s", path, strerror(e));
-  }
-  write_body(f, geo);
-  int bad = fflush(f) != 0 || ferror(f) != 0 || fsync(fileno(f)) != 0;
-  int e = errno;
-  bad = fclose(f) != 0 || bad;
-  if (!bad && rename(tmp, path) != 0) {
-    e = errno;
-    bad = 1;
-  }
-  if (bad) {
-    unlink(tmp);
-    free(tmp);
-    return carm_error(CARM_ERR_IO, "cannot write %s: %s", path, strerror(e));
-  }
-  free(tmp);
-  return CARM_OK;
+  write_body(carm_output_file(dst), geo);
+  return carm_output_commit(dst);
 }

@@ -18,6 +18,7 @@
 #include <gdcmWriter.h>
 
 #include <cerrno>
+#include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -204,22 +205,91 @@ bool value_text(const cdg_file *f, const gdcm::DataElement &de, std::string &out
   return true;
 }
 
+// The forked children below send their stderr into a pipe: the codecs
+// (OpenJPEG through GDCM above all) print their complaints there, and a
+// library must not print. The parent keeps the first line for the error
+// detail. O_CLOEXEC: a job started by `carm serve` must not hold the write
+// end open (the parent reads to end of file).
+struct ChildErr {
+  int fd[2] = {-1, -1};
+  bool open() { return pipe2(fd, O_CLOEXEC) == 0; }
+  // in the child: stderr into the pipe
+  void in_child() {
+    if (fd[1] >= 0) {
+      dup2(fd[1], 2);
+    }
+  }
+  // in the parent: read to end of file; the first non-empty line, trimmed
+  std::string drain() {
+    std::string all;
+    if (fd[1] >= 0) {
+      close(fd[1]);
+      fd[1] = -1;
+    }
+    char buf[1024];
+    while (fd[0] >= 0) {
+      ssize_t n = read(fd[0], buf, sizeof buf);
+      if (n < 0 && errno == EINTR) {
+        continue;
+      }
+      if (n <= 0) {
+        break;
+      }
+      if (all.size() < 4096) {
+        all.append(buf, static_cast<size_t>(n));
+      }
+    }
+    close_all();
+    size_t b = all.find_first_not_of(" \t\r\n");
+    if (b == std::string::npos) {
+      return "";
+    }
+    size_t e = all.find_first_of("\r\n", b);
+    std::string line = all.substr(b, e == std::string::npos ? std::string::npos : e - b);
+    if (line.size() > 200) {
+      line.resize(200);
+    }
+    for (char &c : line) {
+      if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) == 0x7f) {
+        c = ' ';
+      }
+    }
+    return line;
+  }
+  void close_all() {
+    for (int &f : fd) {
+      if (f >= 0) {
+        close(f);
+        f = -1;
+      }
+    }
+  }
+};
+
 // GDCM's codecs (RLE, JPEG, JPEG-LS, JPEG 2000) assert() on some corrupt
 // streams, and Debian builds GDCM with assertions on: an abort no exception
 // handler can catch. So compressed pixel data is decoded in a forked child
 // that writes into shared memory; if the child dies, the decode failed.
 // Uncompressed data (the common case for big volumes) is decoded in place.
-bool decode_isolated(const gdcm::Image &img, void *out, size_t len) {
+// On failure `why` gets the decoder's first complaint ("" when none).
+bool decode_isolated(const gdcm::Image &img, void *out, size_t len, std::string &why) {
   void *shm = mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (shm == MAP_FAILED) {
     return false;
   }
+  ChildErr ce;
+  if (!ce.open()) {
+    munmap(shm, len);
+    return false;
+  }
   pid_t pid = fork();
   if (pid < 0) {
+    ce.close_all();
     munmap(shm, len);
     return false;
   }
   if (pid == 0) {
+    ce.in_child();
     bool ok = false;
     try {
       ok = img.GetBuffer(static_cast<char *>(shm));
@@ -228,6 +298,7 @@ bool decode_isolated(const gdcm::Image &img, void *out, size_t len) {
     }
     _exit(ok ? 0 : 3);
   }
+  std::string said = ce.drain();
   int status = 0;
   pid_t got;
   do {
@@ -236,6 +307,8 @@ bool decode_isolated(const gdcm::Image &img, void *out, size_t len) {
   bool ok = got == pid && WIFEXITED(status) && WEXITSTATUS(status) == 0;
   if (ok) {
     std::memcpy(out, shm, len);
+  } else {
+    why = said;
   }
   munmap(shm, len);
   return ok;
@@ -269,11 +342,17 @@ void touch_sequences(const gdcm::DataSet &ds, int depth) {
 // some malformed input that the structural pre-check (dicom_check.c) does
 // not foresee. 0: parses, 1: GDCM refuses it, 2: the parser crashed.
 int parse_isolated(const char *path) {
-  pid_t pid = fork();
-  if (pid < 0) {
+  ChildErr ce;
+  if (!ce.open()) {
     return 0; /* no isolation possible: rely on the pre-check */
   }
+  pid_t pid = fork();
+  if (pid < 0) {
+    ce.close_all();
+    return 0;
+  }
   if (pid == 0) {
+    ce.in_child();
     int code = 1;
     try {
       gdcm::Reader r;
@@ -287,6 +366,7 @@ int parse_isolated(const char *path) {
     }
     _exit(code);
   }
+  (void)ce.drain(); /* an assertion message: the caller says the parser failed */
   int status = 0;
   pid_t got;
   do {
@@ -665,11 +745,16 @@ int cdg_decode(const cdg_file *f, uint64_t max_bytes, cdg_pixels *px, char *err,
       set_err(err, errlen, "out of memory for the pixel data");
       return -1;
     }
-    bool decoded = ts.IsEncapsulated() ? decode_isolated(img, data, static_cast<size_t>(len))
+    std::string why;
+    bool decoded = ts.IsEncapsulated() ? decode_isolated(img, data, static_cast<size_t>(len), why)
                                        : img.GetBuffer(static_cast<char *>(data));
     if (!decoded) {
       std::free(data);
-      set_err(err, errlen, "pixel data cannot be decoded (corrupt, truncated or unsupported)");
+      std::string msg = "pixel data cannot be decoded (corrupt, truncated or unsupported)";
+      if (!why.empty()) {
+        msg += "; decoder: " + why;
+      }
+      set_err(err, errlen, msg.c_str());
       return -1;
     }
     /* (retired) big endian: GDCM hands the words back in file order */

@@ -100,19 +100,30 @@ setf(wctx *c, const char *path, const char *fmt, ...) {
 static void sets(wctx *c, const char *path, const char *value) {
   if (cdg_set(c->b, path, value) != 0 && !c->bad) {
     c->bad = 1;
-    snprintf(c->bad_path, sizeof c->bad_path, "%s", path);
+    snprintf(c->bad_path, sizeof c->bad_path, "%.190s", path);
   }
+}
+
+/* One attribute `tag` inside the sequence item `seq_item`; a path too long
+ * for the buffer marks the write bad instead of setting a truncated path. */
+static void set_in(wctx *c, const char *seq_item, const char *tag, const char *value) {
+  char p[256];
+  int n = snprintf(p, sizeof p, "%s/%s", seq_item, tag);
+  if (n < 0 || (size_t)n >= sizeof p) {
+    if (!c->bad) {
+      c->bad = 1;
+      snprintf(c->bad_path, sizeof c->bad_path, "%.64s (path too long)", seq_item);
+    }
+    return;
+  }
+  sets(c, p, value);
 }
 
 static void set_code(wctx *c, const char *seq_item, const char *value, const char *scheme,
                      const char *meaning) {
-  char p[160];
-  snprintf(p, sizeof p, "%s/0008,0100", seq_item);
-  sets(c, p, value);
-  snprintf(p, sizeof p, "%s/0008,0102", seq_item);
-  sets(c, p, scheme);
-  snprintf(p, sizeof p, "%s/0008,0104", seq_item);
-  sets(c, p, meaning);
+  set_in(c, seq_item, "0008,0100", value);
+  set_in(c, seq_item, "0008,0102", scheme);
+  set_in(c, seq_item, "0008,0104", meaning);
 }
 
 /* DS values: at most 16 characters. */
@@ -308,21 +319,18 @@ static carm_status save(wctx *c, const char *path) {
 
 /* Atomic single file: write to a temporary name in the same folder, rename. */
 static carm_status save_atomic(wctx *c, const char *path) {
-  size_t len = strlen(path) + 16;
-  char *tmp = malloc(len);
-  if (tmp == NULL) {
-    return carm_error(CARM_ERR_NOMEM, "no memory");
-  }
-  snprintf(tmp, len, "%s.tmp%ld", path, (long)getpid());
-  carm_status st = save(c, tmp);
-  if (st == CARM_OK && rename(tmp, path) != 0) {
-    st = carm_error(CARM_ERR_IO, "cannot rename %s to %s: %s", tmp, path, strerror(errno));
-  }
+  carm_output *o = NULL;
+  carm_status st = carm_output_open(&o, path);
   if (st != CARM_OK) {
-    remove(tmp);
+    return st;
   }
-  free(tmp);
-  return st;
+  /* GDCM writes by name: over the empty temporary file */
+  st = save(c, carm_output_temp_path(o));
+  if (st != CARM_OK) {
+    carm_output_discard(o);
+    return st;
+  }
+  return carm_output_commit(o);
 }
 
 static void ctx_free(wctx *c) {

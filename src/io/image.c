@@ -53,8 +53,9 @@ int io_has_suffix(const char *path, const char *suffix) {
   return n >= m && strcasecmp(path + n - m, suffix) == 0;
 }
 
+/* Reverse the `size` (at most 8) bytes of one sample in place. */
 static void swap_bytes(unsigned char *p, size_t size) {
-  for (size_t i = 0; i < size / 2; i++) {
+  for (size_t i = 0; i < size / 2 && i < 4; i++) {
     unsigned char t = p[i];
     p[i] = p[size - 1 - i];
     p[size - 1 - i] = t;
@@ -218,56 +219,6 @@ carm_status io_read_voxels(carm_volume *vol, io_read_fn read, void *ctx, carm_dt
   }
   free(buf);
   return st;
-}
-
-carm_status io_temp_open(const char *path, char *tmp, size_t cap, FILE **out) {
-  carm_status st = carm_output_check(path);
-  if (st != CARM_OK) {
-    return st;
-  }
-  int n = snprintf(tmp, cap, "%s.tmp-XXXXXX", path);
-  if (n < 0 || (size_t)n >= cap) {
-    return carm_error(CARM_ERR_INVALID, "path too long: %s", path);
-  }
-  int fd = mkstemp(tmp);
-  if (fd < 0) {
-    return carm_error(CARM_ERR_IO, "cannot create a temporary file next to %s: %s", path,
-                      strerror(errno));
-  }
-  (void)fchmod(fd, 0644);
-  FILE *f = fdopen(fd, "wb");
-  if (f == NULL) {
-    int e = errno;
-    close(fd);
-    unlink(tmp);
-    return carm_error(CARM_ERR_IO, "cannot open %s: %s", tmp, strerror(e));
-  }
-  *out = f;
-  return CARM_OK;
-}
-
-carm_status io_temp_commit(FILE *f, const char *tmp, const char *path) {
-  if (f != NULL) {
-    int bad = ferror(f);
-    if (fclose(f) != 0 || bad) {
-      int e = errno;
-      unlink(tmp);
-      return carm_error(CARM_ERR_IO, "cannot write %s: %s", path, strerror(e));
-    }
-  }
-  if (rename(tmp, path) != 0) {
-    int e = errno;
-    unlink(tmp);
-    return carm_error(CARM_ERR_IO, "cannot rename %s to %s: %s", tmp, path, strerror(e));
-  }
-  return CARM_OK;
-}
-
-void io_temp_discard(FILE *f, const char *tmp) {
-  if (f != NULL) {
-    fclose(f);
-  }
-  unlink(tmp);
 }
 
 carm_status io_error_prefix(carm_status st, const char *path) {

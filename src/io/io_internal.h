@@ -34,17 +34,6 @@ typedef int64_t (*io_read_fn)(void *ctx, unsigned char *buf, size_t cap);
 carm_status io_read_voxels(carm_volume *vol, io_read_fn read, void *ctx, carm_dtype dtype, int swap,
                            int scale, double slope, double inter, const char *what);
 
-/** Create a temporary file next to `path` ("<path>.tmp-XXXXXX"), opened for
- * writing; its name goes to `tmp` (capacity `cap`). */
-carm_status io_temp_open(const char *path, char *tmp, size_t cap, FILE **out);
-
-/** Close `f` (checking for write errors) and rename `tmp` onto `path`; on any
- * failure remove `tmp`. `f` may be NULL when already closed. */
-carm_status io_temp_commit(FILE *f, const char *tmp, const char *path);
-
-/** Close `f` if not NULL and remove `tmp`; used on error paths. */
-void io_temp_discard(FILE *f, const char *tmp);
-
 /** Whether `path` ends with `suffix`, ignoring case. */
 int io_has_suffix(const char *path, const char *suffix);
 

@@ -873,11 +873,10 @@ carm_status io_metaimage_write(const carm_volume *vol, const char *path,
     const char *slash = strrchr(data_path, '/');
     data_name = slash != NULL ? slash + 1 : data_path;
   }
-  char tmp_hdr[MHA_MAX_PATH + 16];
-  char tmp_data[MHA_MAX_PATH + 16];
+  carm_output *oh = NULL; /* the header (and the data, .mha) */
+  carm_output *od = NULL; /* the data file of a .mhd */
   FILE *fh = NULL;
   FILE *fd = NULL;
-  int have_data_tmp = 0;
   sink s;
   memset(&s, 0, sizeof s);
   text *t = calloc(1, sizeof *t);
@@ -889,16 +888,17 @@ carm_status io_metaimage_write(const carm_volume *vol, const char *path,
     free(t);
     return carm_error(CARM_ERR_NOMEM, "cannot start zlib");
   }
-  st = io_temp_open(path, tmp_hdr, sizeof tmp_hdr, &fh);
+  st = carm_output_open(&oh, path);
   if (st != CARM_OK) {
     goto cleanup;
   }
+  fh = carm_output_file(oh);
   if (mhd) {
-    st = io_temp_open(data_path, tmp_data, sizeof tmp_data, &fd);
+    st = carm_output_open(&od, data_path);
     if (st != CARM_OK) {
       goto cleanup;
     }
-    have_data_tmp = 1;
+    fd = carm_output_file(od);
   }
   FILE *df = mhd ? fd : fh;
   if (compress) {
@@ -929,22 +929,17 @@ carm_status io_metaimage_write(const carm_volume *vol, const char *path,
     }
   }
   if (mhd) {
-    st = io_temp_commit(fd, tmp_data, data_path);
-    fd = NULL;
-    have_data_tmp = 0;
+    st = carm_output_commit(od);
+    od = NULL;
     if (st != CARM_OK) {
       goto cleanup;
     }
   }
-  st = io_temp_commit(fh, tmp_hdr, path);
-  fh = NULL;
+  st = carm_output_commit(oh);
+  oh = NULL;
 cleanup:
-  if (fh != NULL) {
-    io_temp_discard(fh, tmp_hdr);
-  }
-  if (have_data_tmp) {
-    io_temp_discard(fd, tmp_data);
-  }
+  carm_output_discard(oh);
+  carm_output_discard(od);
   if (compress) {
     deflateEnd(&s.z);
   }

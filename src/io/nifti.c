@@ -577,12 +577,12 @@ carm_status io_nifti_write(const carm_volume *vol, const char *path, const carm_
     hlen = 544;
   }
 
-  char tmp[4200];
-  FILE *f = NULL;
-  carm_status st = io_temp_open(path, tmp, sizeof tmp, &f);
+  carm_output *dst = NULL;
+  carm_status st = carm_output_open(&dst, path);
   if (st != CARM_OK) {
     return st;
   }
+  FILE *f = carm_output_file(dst);
   sink s = {f, NULL};
   int compress = io_has_suffix(path, ".gz");
   if (compress) {
@@ -593,7 +593,7 @@ carm_status io_nifti_write(const carm_volume *vol, const char *path, const carm_
       if (fd >= 0) {
         close(fd);
       }
-      io_temp_discard(f, tmp);
+      carm_output_discard(dst);
       return carm_error(CARM_ERR_NOMEM, "cannot start gzip for %s", path);
     }
   }
@@ -613,8 +613,8 @@ carm_status io_nifti_write(const carm_volume *vol, const char *path, const carm_
   }
   if (bad) {
     int e = errno;
-    io_temp_discard(f, tmp);
+    carm_output_discard(dst);
     return carm_error(CARM_ERR_IO, "cannot write %s: %s", path, strerror(e));
   }
-  return io_temp_commit(f, tmp, path);
+  return carm_output_commit(dst);
 }

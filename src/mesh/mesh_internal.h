@@ -42,12 +42,4 @@ carm_status mesh_buf_triangle(mesh_buf *b, uint32_t a, uint32_t c, uint32_t d);
 carm_status mesh_buf_finish(mesh_buf *b, carm_mesh **out);
 void mesh_buf_free(mesh_buf *b);
 
-/* ---- atomic output --------------------------------------------------------- */
-/* Open "<path>.tmp-XXXXXX" for writing; its name goes to tmp (cap bytes). */
-carm_status mesh_temp_open(const char *path, char *tmp, size_t cap, FILE **out);
-/* Close (checking errors) and rename tmp onto path; removes tmp on failure. */
-carm_status mesh_temp_commit(FILE *f, const char *tmp, const char *path);
-/* Close (if not NULL) and remove tmp. */
-void mesh_temp_discard(FILE *f, const char *tmp);
-
 #endif

@@ -12,50 +12,9 @@
 
 /* ---- atomic files --------------------------------------------------------- */
 
-carm_status mesh_temp_open(const char *path, char *tmp, size_t cap, FILE **out) {
-  int n = snprintf(tmp, cap, "%s.tmp-XXXXXX", path);
-  if (n < 0 || (size_t)n >= cap) {
-    return carm_error(CARM_ERR_INVALID, "%s: path too long", path);
-  }
-  int fd = mkstemp(tmp);
-  if (fd < 0) {
-    int e = errno;
-    return carm_error(CARM_ERR_IO, "%s: cannot create a temporary file: %s", path, strerror(e));
-  }
-  FILE *f = fdopen(fd, "wb");
-  if (f == NULL) {
-    int e = errno;
-    close(fd);
-    remove(tmp);
-    return carm_error(CARM_ERR_IO, "%s: %s", path, strerror(e));
-  }
-  *out = f;
-  return CARM_OK;
-}
-
-carm_status mesh_temp_commit(FILE *f, const char *tmp, const char *path) {
-  int bad = ferror(f);
-  if (fclose(f) != 0) {
-    bad = 1;
-  }
-  if (bad) {
-    remove(tmp);
-    return carm_error(CARM_ERR_IO, "%s: write failed", path);
-  }
-  if (rename(tmp, path) != 0) {
-    int e = errno;
-    remove(tmp);
-    return carm_error(CARM_ERR_IO, "cannot rename %s to %s: %s", tmp, path, strerror(e));
-  }
-  return CARM_OK;
-}
-
-void mesh_temp_discard(FILE *f, const char *tmp) {
-  if (f != NULL) {
-    fclose(f);
-  }
-  remove(tmp);
-}
+/* Files are written through carm_output_open / _commit / _discard
+ * (include/carm/core.h): a unique temporary file beside the output, renamed
+ * over it at the end, removed on every failure. */
 
 /* ---- little-endian encoding ----------------------------------------------- */
 
@@ -513,16 +472,16 @@ carm_status carm_mesh_write(const carm_mesh *mesh, const char *name, const char 
   if (st != CARM_OK) {
     return st;
   }
-  char tmp[4096];
-  FILE *f = NULL;
-  st = mesh_temp_open(path, tmp, sizeof tmp, &f);
+  carm_output *dst = NULL;
+  st = carm_output_open(&dst, path);
+  FILE *f = carm_output_file(dst);
   if (st != CARM_OK) {
     carm_mesh_destroy(copy);
     return st;
   }
   if (fmt == CARM_MESH_FORMAT_STL) {
     if (use->n_triangles > (int64_t)UINT32_MAX) {
-      mesh_temp_discard(f, tmp);
+      carm_output_discard(dst);
       carm_mesh_destroy(copy);
       return carm_error(CARM_ERR_RANGE, "%s: too many triangles for STL", path);
     }
@@ -533,7 +492,7 @@ carm_status carm_mesh_write(const carm_mesh *mesh, const char *name, const char 
     write_ply(f, use, name);
   }
   carm_mesh_destroy(copy);
-  return mesh_temp_commit(f, tmp, path);
+  return carm_output_commit(dst);
 }
 
 carm_status carm_mesh_write_glb_multi(const carm_mesh *const *meshes, const char *const *names,
@@ -560,8 +519,7 @@ carm_status carm_mesh_write_glb_multi(const carm_mesh *const *meshes, const char
   const carm_mesh **use = calloc(n, sizeof *use);
   carm_mesh **copies = calloc(n, sizeof *copies);
   carm_status st = CARM_OK;
-  FILE *f = NULL;
-  char tmp[4096];
+  carm_output *dst = NULL;
   if (use == NULL || copies == NULL) {
     st = carm_error(CARM_ERR_NOMEM, "%s: out of memory", path);
     goto cleanup;
@@ -576,16 +534,16 @@ carm_status carm_mesh_write_glb_multi(const carm_mesh *const *meshes, const char
   if (st != CARM_OK) {
     goto cleanup;
   }
-  st = mesh_temp_open(path, tmp, sizeof tmp, &f);
+  st = carm_output_open(&dst, path);
   if (st != CARM_OK) {
     goto cleanup;
   }
-  st = write_glb(f, use, names, n, path);
+  st = write_glb(carm_output_file(dst), use, names, n, path);
   if (st != CARM_OK) {
-    mesh_temp_discard(f, tmp);
+    carm_output_discard(dst);
     goto cleanup;
   }
-  st = mesh_temp_commit(f, tmp, path);
+  st = carm_output_commit(dst);
 cleanup:
   if (copies != NULL) {
     for (size_t i = 0; i < n; i++) {

@@ -193,34 +193,32 @@ carm_status carm_picture_draw_polyline(carm_picture *pic, const carm_volume *vol
   return st;
 }
 
+static cairo_status_t png_write(void *closure, const unsigned char *data, unsigned int length) {
+  return fwrite(data, 1, length, closure) == length ? CAIRO_STATUS_SUCCESS
+                                                    : CAIRO_STATUS_WRITE_ERROR;
+}
+
 carm_status carm_picture_write_png(const carm_picture *pic, const char *path) {
   if (pic == NULL || path == NULL) {
     return carm_error(CARM_ERR_INVALID, "write png: missing argument");
   }
-  carm_status chk = carm_output_check(path);
-  if (chk != CARM_OK) {
-    return chk;
+  carm_output *o = NULL;
+  carm_status st = carm_output_open(&o, path);
+  if (st != CARM_OK) {
+    return st;
   }
-  size_t n = strlen(path);
-  char *tmp = malloc(n + 32);
-  if (tmp == NULL) {
-    return carm_error(CARM_ERR_NOMEM, "write png: out of memory");
-  }
-  snprintf(tmp, n + 32, "%s.tmp%ld", path, (long)getpid());
   cairo_surface_t *s = to_surface(pic);
   if (s == NULL) {
-    free(tmp);
+    carm_output_discard(o);
     return carm_error(CARM_ERR_NOMEM, "cannot create a picture surface");
   }
-  cairo_status_t cs = cairo_surface_write_to_png(s, tmp);
+  cairo_status_t cs = cairo_surface_write_to_png_stream(s, png_write, carm_output_file(o));
   cairo_surface_destroy(s);
-  if (cs != CAIRO_STATUS_SUCCESS || rename(tmp, path) != 0) {
-    unlink(tmp);
-    free(tmp);
-    return carm_error(CARM_ERR_IO, "cannot write %s", path);
+  if (cs != CAIRO_STATUS_SUCCESS) {
+    carm_output_discard(o);
+    return carm_error(CARM_ERR_IO, "cannot write %s: %s", path, cairo_status_to_string(cs));
   }
-  free(tmp);
-  return CARM_OK;
+  return carm_output_commit(o);
 }
 
 carm_status carm_picture_read_png(carm_picture **out, const char *path) {

@@ -19,44 +19,13 @@ static const char *kind_name(carm_seg_segment_kind k) {
   return "unknown";
 }
 
-/* Open a temporary file next to `path`; `tmp` receives its name. */
-static carm_status open_temp(const char *path, char *tmp, size_t cap, FILE **f) {
-  int n = snprintf(tmp, cap, "%s.tmp.XXXXXX", path);
-  if (n < 0 || (size_t)n >= cap) {
-    return carm_error(CARM_ERR_INVALID, "path too long: %s", path);
-  }
-  int fd = mkstemp(tmp);
-  if (fd < 0) {
-    return carm_error(CARM_ERR_IO, "cannot create a temporary file for %s: %s", path,
-                      strerror(errno));
-  }
-  *f = fdopen(fd, "w");
-  if (*f == NULL) {
-    close(fd);
-    unlink(tmp);
-    return carm_error(CARM_ERR_IO, "cannot open %s: %s", tmp, strerror(errno));
-  }
-  return CARM_OK;
-}
-
-/* Close, then rename over `path` (or remove the temporary on failure). */
-static carm_status finish_temp(FILE *f, const char *tmp, const char *path, int ok) {
-  if (fflush(f) != 0 || ferror(f)) {
-    ok = 0;
-  }
-  if (fclose(f) != 0) {
-    ok = 0;
-  }
+/* Finish an output: commit when everything was written, else discard. */
+static carm_status finish_temp(carm_output *dst, const char *path, int ok) {
   if (!ok) {
-    unlink(tmp);
+    carm_output_discard(dst);
     return carm_error(CARM_ERR_IO, "cannot write %s", path);
   }
-  if (rename(tmp, path) != 0) {
-    int e = errno;
-    unlink(tmp);
-    return carm_error(CARM_ERR_IO, "cannot rename %s to %s: %s", tmp, path, strerror(e));
-  }
-  return CARM_OK;
+  return carm_output_commit(dst);
 }
 
 static carm_status check_tree(const carm_seg_tree *tree, const char *path) {
@@ -139,9 +108,9 @@ carm_status carm_seg_tree_write_json(const carm_seg_tree *tree, const char *path
     json_decref(root);
     return carm_error(CARM_ERR_NOMEM, "tree export: cannot build the JSON document");
   }
-  char tmp[4096];
-  FILE *f = NULL;
-  st = open_temp(path, tmp, sizeof tmp, &f);
+  carm_output *dst = NULL;
+  st = carm_output_open(&dst, path);
+  FILE *f = carm_output_file(dst);
   if (st != CARM_OK) {
     json_decref(root);
     return st;
@@ -149,7 +118,7 @@ carm_status carm_seg_tree_write_json(const carm_seg_tree *tree, const char *path
   int wrote = json_dumpf(root, f, JSON_INDENT(1) | JSON_REAL_PRECISION(9)) == 0;
   wrote = wrote && fputc('\n', f) != EOF;
   json_decref(root);
-  return finish_temp(f, tmp, path, wrote);
+  return finish_temp(dst, path, wrote);
 }
 
 carm_status carm_seg_tree_write_vtk(const carm_seg_tree *tree, const char *path) {
@@ -161,9 +130,9 @@ carm_status carm_seg_tree_write_vtk(const carm_seg_tree *tree, const char *path)
   for (int64_t s = 0; s < tree->n_segments; s++) {
     npts += tree->segments[s].n_points;
   }
-  char tmp[4096];
-  FILE *f = NULL;
-  st = open_temp(path, tmp, sizeof tmp, &f);
+  carm_output *dst = NULL;
+  st = carm_output_open(&dst, path);
+  FILE *f = carm_output_file(dst);
   if (st != CARM_OK) {
     return st;
   }
@@ -207,5 +176,5 @@ carm_status carm_seg_tree_write_vtk(const carm_seg_tree *tree, const char *path)
       ok = fprintf(f, "%.9g\n", sg->radius_mm[p]) > 0;
     }
   }
-  return finish_temp(f, tmp, path, ok);
+  return finish_temp(dst, path, ok);
 }

@@ -256,12 +256,14 @@ json_t *server_points_add(carm_server *srv, json_t *point, int *http_status, con
                         label != NULL ? label : "", "xyz_mm", v[0], v[1], v[2], "time", when);
   json_array_append(list, p);
   char path[PATH_MAX + 16];
-  char tmp[PATH_MAX + 48];
   snprintf(path, sizeof path, "%s/points.json", srv->case_dir);
-  snprintf(tmp, sizeof tmp, "%s.tmp%ld", path, (long)getpid());
-  int ok = json_dump_file(doc, tmp, JSON_INDENT(2)) == 0 && rename(tmp, path) == 0;
-  if (!ok) {
-    unlink(tmp);
+  carm_output *o = NULL;
+  int ok = carm_output_open(&o, path) == CARM_OK;
+  if (ok && json_dumpf(doc, carm_output_file(o), JSON_INDENT(2)) != 0) {
+    carm_output_discard(o);
+    ok = 0;
+  } else if (ok) {
+    ok = carm_output_commit(o) == CARM_OK;
   }
   pthread_mutex_unlock(&srv->points_lock);
   json_decref(doc);

@@ -32,8 +32,44 @@ typedef struct server_jobs {
   int next_id;
 } server_jobs;
 
+/* Connection guard (guard.c): caps and a request-read deadline. */
+struct MHD_Connection;
+struct sockaddr;
+typedef struct server_guard_conn server_guard_conn;
+typedef struct server_guard {
+  pthread_mutex_t lock;
+  pthread_cond_t wake;
+  pthread_t thread;
+  int started;
+  int stopping;
+  unsigned max_total;
+  unsigned max_per_ip;
+  double deadline_s;
+  server_guard_conn *slots;
+  size_t n_slots;
+  unsigned long closed_count;  /* connections closed by deadline or eviction */
+  unsigned long refused_count; /* connections refused at accept */
+} server_guard;
+
+/* Start the guard's watchdog thread; 0 or -1 (out of memory, no thread). */
+int server_guard_init(server_guard *g, unsigned max_total, unsigned max_per_ip, double deadline_s);
+/* Stop the watchdog (before the daemon stops); idempotent. */
+void server_guard_stop(server_guard *g);
+/* Stop and free; after the daemon has stopped. */
+void server_guard_free(server_guard *g);
+/* Accept policy: 1 to accept a connection from `addr` (possibly after closing
+ * the oldest connection still reading a request), 0 to refuse it at once. */
+int server_guard_accept(server_guard *g, const struct sockaddr *addr);
+/* Connection notifications: track and untrack a connection. */
+void server_guard_started(server_guard *g, struct MHD_Connection *c, void **socket_context);
+void server_guard_closed(server_guard *g, void **socket_context);
+/* The connection starts (1: its deadline restarts now) or stops (0: the
+ * request is read, being answered) reading a request. */
+void server_guard_reading(server_guard *g, struct MHD_Connection *c, int reading);
+
 struct carm_server {
   struct MHD_Daemon *daemon;
+  server_guard guard;
   char case_dir[PATH_MAX]; /* realpath */
   char web_root[PATH_MAX]; /* realpath or "" */
   char carm_exe[PATH_MAX];

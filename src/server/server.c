@@ -316,6 +316,8 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
     *upload_data_size = 0;
     return MHD_YES;
   }
+  /* the request is read: its read deadline no longer applies */
+  server_guard_reading(&srv->guard, c, 0);
   if (req->too_large) {
     return send_error(c, MHD_HTTP_CONTENT_TOO_LARGE, "request body too large");
   }
@@ -341,14 +343,32 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 
 static void completed(void *cls, struct MHD_Connection *c, void **con_cls,
                       enum MHD_RequestTerminationCode toe) {
-  (void)cls;
-  (void)c;
-  (void)toe;
+  carm_server *srv = cls;
+  /* the connection now waits for its next request: a new deadline */
+  if (toe == MHD_REQUEST_TERMINATED_COMPLETED_OK) {
+    server_guard_reading(&srv->guard, c, 1);
+  }
   request *req = *con_cls;
   if (req != NULL) {
     free(req->body);
     free(req);
     *con_cls = NULL;
+  }
+}
+
+static enum MHD_Result accept_policy(void *cls, const struct sockaddr *addr, socklen_t addrlen) {
+  (void)addrlen;
+  carm_server *srv = cls;
+  return server_guard_accept(&srv->guard, addr) ? MHD_YES : MHD_NO;
+}
+
+static void notify_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+                              enum MHD_ConnectionNotificationCode toe) {
+  carm_server *srv = cls;
+  if (toe == MHD_CONNECTION_NOTIFY_STARTED) {
+    server_guard_started(&srv->guard, c, socket_context);
+  } else {
+    server_guard_closed(&srv->guard, socket_context);
   }
 }
 
@@ -403,6 +423,22 @@ carm_status carm_server_start(carm_server **out, const carm_server_opts *opts) {
     }
   }
   srv->max_body = opts->max_body_bytes > 0 ? opts->max_body_bytes : 65536;
+  unsigned max_total = opts->max_connections > 0 ? opts->max_connections : 256u;
+  unsigned max_per_ip = opts->max_connections_per_ip > 0 ? opts->max_connections_per_ip
+                        : max_total < 32u                ? max_total
+                                                         : 32u;
+  unsigned deadline_s = opts->request_timeout_s > 0 ? opts->request_timeout_s : 10u;
+  if (max_total > 4096 || max_per_ip > max_total || deadline_s > 3600) {
+    free(srv);
+    return carm_error(CARM_ERR_RANGE,
+                      "connection limits: total %u (1..4096), per address %u (1..total), "
+                      "request timeout %u s (1..3600)",
+                      max_total, max_per_ip, deadline_s);
+  }
+  if (server_guard_init(&srv->guard, max_total, max_per_ip, (double)deadline_s) != 0) {
+    free(srv);
+    return carm_error(CARM_ERR_NOMEM, "cannot start the connection guard");
+  }
   pthread_mutex_init(&srv->points_lock, NULL);
   server_jobs_init(&srv->jobs);
 
@@ -414,6 +450,7 @@ carm_status carm_server_start(carm_server **out, const carm_server_opts *opts) {
     a6->sin6_family = AF_INET6;
     a6->sin6_port = htons((uint16_t)opts->port);
     if (inet_pton(AF_INET6, addr, &a6->sin6_addr) != 1) {
+      server_guard_free(&srv->guard);
       free(srv);
       return carm_error(CARM_ERR_INVALID, "bad IPv6 address %s", addr);
     }
@@ -423,18 +460,25 @@ carm_status carm_server_start(carm_server **out, const carm_server_opts *opts) {
     a4->sin_family = AF_INET;
     a4->sin_port = htons((uint16_t)opts->port);
     if (inet_pton(AF_INET, addr, &a4->sin_addr) != 1) {
+      server_guard_free(&srv->guard);
       free(srv);
       return carm_error(CARM_ERR_INVALID, "bad IPv4 address %s", addr);
     }
   }
+  /* The guard enforces the caps (per address below the total, evicting
+   * connections still reading a request) and the request-read deadline;
+   * libmicrohttpd's own limit is only a backstop above the guard's table
+   * (at that limit it stops accepting rather than refusing quickly), and
+   * its per-IP limit is off (the guard's is smarter for loopback). */
   srv->daemon = MHD_start_daemon(
-      flags | MHD_USE_THREAD_PER_CONNECTION, (uint16_t)opts->port, NULL, NULL, handler, srv,
+      flags | MHD_USE_THREAD_PER_CONNECTION, (uint16_t)opts->port, accept_policy, srv, handler, srv,
       MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss, MHD_OPTION_NOTIFY_COMPLETED, completed, srv,
-      MHD_OPTION_CONNECTION_LIMIT, opts->max_connections > 0 ? opts->max_connections : 64u,
-      MHD_OPTION_PER_IP_CONNECTION_LIMIT, opts->max_connections > 0 ? opts->max_connections : 64u,
-      MHD_OPTION_CONNECTION_TIMEOUT, opts->timeout_s > 0 ? opts->timeout_s : 30u,
-      MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(256 * 1024), MHD_OPTION_END);
+      MHD_OPTION_NOTIFY_CONNECTION, notify_connection, srv, MHD_OPTION_CONNECTION_LIMIT,
+      (unsigned)srv->guard.n_slots, MHD_OPTION_CONNECTION_TIMEOUT,
+      opts->timeout_s > 0 ? opts->timeout_s : 30u, MHD_OPTION_CONNECTION_MEMORY_LIMIT,
+      (size_t)(256 * 1024), MHD_OPTION_END);
   if (srv->daemon == NULL) {
+    server_guard_free(&srv->guard);
     free(srv);
     return carm_error(CARM_ERR_IO, "cannot listen on %s port %d (in use or not permitted)", addr,
                       opts->port);
@@ -451,7 +495,9 @@ void carm_server_stop(carm_server *srv) {
   if (srv == NULL) {
     return;
   }
+  server_guard_stop(&srv->guard);
   MHD_stop_daemon(srv->daemon);
+  server_guard_free(&srv->guard);
   server_jobs_shutdown(&srv->jobs);
   /* wait (up to 10 s) for job threads to see their child exit */
   for (int tries = 0; tries < 100; tries++) {

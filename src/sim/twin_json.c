@@ -13,25 +13,16 @@ carm_status carm_twin_json_write(json_t *root, const char *path) {
   if (root == NULL || path == NULL || path[0] == '\0') {
     return carm_error(CARM_ERR_INVALID, "json write: NULL argument");
   }
-  size_t n = strlen(path) + 32;
-  char *tmp = malloc(n);
-  if (tmp == NULL) {
-    return carm_error(CARM_ERR_NOMEM, "json write: out of memory");
+  carm_output *o = NULL;
+  carm_status st = carm_output_open(&o, path);
+  if (st != CARM_OK) {
+    return st;
   }
-  snprintf(tmp, n, "%s.tmp%ld", path, (long)getpid());
-  if (json_dump_file(root, tmp, JSON_INDENT(1) | JSON_REAL_PRECISION(17)) != 0) {
-    remove(tmp);
-    free(tmp);
+  if (json_dumpf(root, carm_output_file(o), JSON_INDENT(1) | JSON_REAL_PRECISION(17)) != 0) {
+    carm_output_discard(o);
     return carm_error(CARM_ERR_IO, "%s: cannot write", path);
   }
-  if (rename(tmp, path) != 0) {
-    int e = errno;
-    remove(tmp);
-    free(tmp);
-    return carm_error(CARM_ERR_IO, "%s: cannot rename into place: %s", path, strerror(e));
-  }
-  free(tmp);
-  return CARM_OK;
+  return carm_output_commit(o);
 }
 
 static json_t *vec3(const double v[3]) {

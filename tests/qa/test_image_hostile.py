@@ -1,7 +1,9 @@
 """carm info / convert on hostile images: every truncation of each format,
 random byte corruption of the headers, absurd header values (sizes far over
 the 64 GiB limit must be refused at once, not allocated), NaN/inf/huge
-geometry, bad data-file references, and a grid NIfTI-1's float32 header
+geometry, bad data-file references, damaged gzip/zlib trailers (a missing or
+half trailer, a wrong CRC-32, ISIZE or Adler-32 must be refused with a message
+saying so, never read as if whole), and a grid NIfTI-1's float32 header
 cannot hold (convert used to write a .nii that carm itself could not read).
 Every run must end within seconds with exit 0 or 1 (1 with a message),
 never a signal, and never leave an output or temporary file behind."""
@@ -88,6 +90,47 @@ for src, ext in [('src.mha', '.mha'), ('src.nii', '.nii'), ('src.nii.gz', '.nii.
             d[rnd.randrange(min(len(d), 400))] = rnd.randrange(256)
         write('bad' + ext, bytes(d))
         run(['info', 'bad' + ext], want_fail=False)
+
+# damaged gzip trailers (.nii.gz: CRC-32 then ISIZE, 8 bytes) and zlib
+# trailers (compressed .mha: Adler-32, 4 bytes): the voxels may all be there,
+# only the checks fail, so a reader that stops at the last voxel or ignores
+# zlib's end-of-stream state would accept them
+gz = open('src.nii.gz', 'rb').read()
+mz = open('srcz.mha', 'rb').read()
+
+
+def cut_mha(data, n):
+    """Drop the last n bytes and fix CompressedDataSize to match, so that only
+    zlib's end of stream can tell."""
+    head, sep, body = data.partition(b'ElementDataFile = LOCAL\n')
+    lines = [(b'CompressedDataSize = %d' % (len(body) - n)
+              if ln.startswith(b'CompressedDataSize') else ln) for ln in head.split(b'\n')]
+    return b'\n'.join(lines) + sep + body[:len(body) - n]
+
+
+def flip(data, back):
+    d = bytearray(data)
+    d[len(d) - back] ^= 0x5a
+    return bytes(d)
+
+
+for name, data, why in [('no gzip trailer', gz[:-8], 'truncated'),
+                        ('half a gzip trailer', gz[:-4], 'truncated'),
+                        ('one byte of gzip trailer', gz[:-7], 'truncated'),
+                        ('wrong CRC-32', flip(gz, 8), 'corrupt'),
+                        ('wrong ISIZE', flip(gz, 2), 'corrupt'),
+                        ('no Adler-32, size fixed', cut_mha(mz, 4), 'truncated'),
+                        ('half an Adler-32, size fixed', cut_mha(mz, 2), 'truncated'),
+                        ('no Adler-32', mz[:-4], 'only'),
+                        ('wrong Adler-32', flip(mz, 1), 'corrupt')]:
+    ext = '.nii.gz' if 'gzip' in name or 'ISIZE' in name or 'CRC' in name else '.mha'
+    write('trailer' + ext, data)
+    for args in (['info', 'trailer' + ext], ['convert', 'trailer' + ext, 'out.mha']):
+        p = run(args)
+        err = p.stderr.decode(errors='replace') if p is not None else ''
+        check(p is not None and p.returncode == 1 and why in err,
+              '%s (%s): exit 1 with "%s" in the message, got %s: %s'
+              % (name, args[0], why, None if p is None else p.returncode, err.strip()[-200:]))
 
 # absurd MetaImage header values
 base = open('src.mha', 'rb').read()

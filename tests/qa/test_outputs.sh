@@ -4,7 +4,10 @@
 # file: `-o /dev/null` as root destroyed /dev/null), a folder, a missing
 # folder, and one of its own inputs (which used to be overwritten). Each must
 # exit non-zero with a message, leave the target as it was and leave no
-# temporary file behind.
+# temporary file behind. Then: a file or link already named like a
+# temporary output (the writers used "<out>.tmp<pid>", so a link planted there
+# redirected the write into another file), and a write that fails half-way
+# (file size limit): no victim touched, no temporary left, no output.
 set -u
 fail=0; pass=0
 ok() { if "$@"; then pass=$((pass+1)); else fail=$((fail+1)); echo "FAIL: $*" >&2; fi; }
@@ -63,6 +66,51 @@ refuse t.json "$CARM" roadmap --tree t.json --lao 0 --cra 0 -o r.png --json t.js
 refuse m.txt "$CARM" geometry from-matrices m.txt -o m.txt
 cp in.mha in.png
 refuse in.png "$CARM" render in.png -o in.png
+# a link planted at the old temporary name "<out>.tmp<pid>" (the shell's pid
+# is carm's after exec): the write must not follow it into the victim, and
+# must neither move nor remove it
+"$CARM" sim phantom --shepp-logan --size 64,64,64 --spacing 1,1,1 -o big.mha 2>/dev/null || exit 1
+planted() {
+  local out=$1; shift
+  printf 'victim\n' > victim.txt
+  rm -f "$out"
+  sh -c 'ln -s victim.txt "$0.tmp$$"; exec "$@" >/dev/null 2>&1' "$out" "$@"
+  local rc=$?
+  ok test "$rc" -eq 0
+  [ "$rc" -eq 0 ] || echo "  failed: $*" >&2
+  ok test "$(cat victim.txt)" = victim
+  ok test -f "$out" -a ! -L "$out"
+  local links; links=$(find . -maxdepth 1 -type l -name "$out.tmp*" | wc -l)
+  ok test "$links" -eq 1
+  find . -maxdepth 1 -type l -name "$out.tmp*" -delete
+  ok test -z "$(ls -a | grep -E '\.tmp' || true)"
+}
+planted c.mha "$CARM" convert in.mha c.mha
+planted c.nii.gz "$CARM" convert in.mha c.nii.gz
+planted r.png "$CARM" render in.mha -o r.png
+planted rm.png "$CARM" roadmap --tree t.json --lao 0 --cra 0 -o rm.png
+planted rm.json "$CARM" roadmap --tree t.json --lao 0 --cra 0 -o rm2.png --json rm.json
+planted g2.xml "$CARM" geometry circular --views 4 -o g2.xml
+# a write that fails half-way (file size limit 1 KiB, SIGXFSZ ignored so that
+# write() returns EFBIG): exit 1 with a message, no output, no temporary
+halfway() {
+  local out=$1; shift
+  rm -f "$out"
+  (trap '' XFSZ; ulimit -f 1; exec "$@" >/dev/null 2>err.txt)
+  local rc=$?
+  ok test "$rc" -eq 1
+  [ "$rc" -eq 1 ] || echo "  exit $rc: $*" >&2
+  ok test -s err.txt
+  ok test ! -e "$out"
+  ok test -z "$(ls -a | grep -E '\.tmp' || true)"
+  rm -f ./*.tmp* 2>/dev/null
+}
+halfway h.mha "$CARM" convert big.mha h.mha
+halfway h.nii "$CARM" convert big.mha h.nii
+halfway h.nii.gz "$CARM" convert big.mha h.nii.gz
+halfway h.png "$CARM" render big.mha -o h.png
+halfway h.png "$CARM" roadmap --tree t.json --lao 0 --cra 0 -o h.png
+halfway h.xml "$CARM" geometry circular --views 40 -o h.xml
 # nothing half-written: a good run still works and leaves no temporary file
 "$CARM" convert in.mha out.nii.gz 2>/dev/null; ok test $? -eq 0
 ok test -s out.nii.gz
