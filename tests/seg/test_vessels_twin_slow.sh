@@ -9,7 +9,8 @@
 # distance < 0.5 mm, |mean radius error| < 0.3 mm; pooled over the seeds:
 # bifurcation sensitivity >= 0.75 (DSA) and >= 0.5 (arterial volume), what
 # the pipeline reaches - the 95 % is NOT met, and the test says so.
-# About 2-4 minutes per seed on 2 cores (the sweeps take most of it).
+# About 3 minutes per seed on 2 shared cores (351 s for both seeds in a -j2
+# run of the whole suite; the sweeps take most of it).
 set -u
 CARM=${CARM:?CARM must point to the carm binary}
 PY=/usr/bin/python3
