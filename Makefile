@@ -2,6 +2,8 @@
 #   make demo    install, build, run the main job on the digital liver twin
 #   make check   install, build (warnings are errors), run every test
 #   make bench   install, build, run the benchmarks (carm beside plastimatch)
+#                FDK case (b), 512³ (8-30 min, not in make bench):
+#                bench/fdk_vs_plastimatch.sh build b
 #   make asan    the tests under AddressSanitizer + UBSan
 #   make format  reformat the sources with clang-format
 

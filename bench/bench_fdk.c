@@ -54,56 +54,27 @@ static const int n_phantom = (int)(sizeof phantom / sizeof phantom[0]);
 
 static double mu_of(double hu_delta) { return WATER * hu_delta / 1000.0; }
 
-static void local(const ell *e, const double x[3], double out[3]) {
-  double a = e->angle_deg * M_PI / 180.0;
-  out[0] = cos(a) * x[0] + sin(a) * x[2];
-  out[1] = x[1];
-  out[2] = -sin(a) * x[0] + cos(a) * x[2];
-}
+/* The phantom as a scene of the shared phantom module (phantom.h): exact
+ * line integrals (carm_phantom_project_analytic) and point values, the same
+ * code the tests and `carm sim` use. Densities in mm⁻¹ (−1000 HU = 0). */
+static carm_phantom *scene;
 
-static double line_integral(const double s[3], const double d[3]) {
-  double sum = 0.0;
-  for (int k = 0; k < n_phantom; k++) {
+static carm_status make_scene(void) {
+  carm_status st = carm_phantom_create(&scene);
+  for (int k = 0; k < n_phantom && st == CARM_OK; k++) {
     const ell *e = &phantom[k];
-    double d0[3] = {s[0] - e->centre[0], s[1] - e->centre[1], s[2] - e->centre[2]};
-    double p[3];
-    double q[3];
-    local(e, d0, p);
-    local(e, d, q);
-    double A = 0.0;
-    double B = 0.0;
-    double C = -1.0;
-    for (int i = 0; i < 3; i++) {
-      p[i] /= e->axes[i];
-      q[i] /= e->axes[i];
-      A += q[i] * q[i];
-      B += 2.0 * p[i] * q[i];
-      C += p[i] * p[i];
-    }
-    double disc = B * B - 4.0 * A * C;
-    if (disc > 0.0) {
-      sum += mu_of(e->hu_delta) * sqrt(disc) / A;
-    }
+    /* local = Ry(angle)·(x − centre): the local axes (columns) are Ry's rows */
+    double ry[3][3];
+    double rot[3][3];
+    carm_mat3_rot_y(e->angle_deg * M_PI / 180.0, ry);
+    carm_mat3_transpose(ry, rot);
+    st = carm_phantom_add_ellipsoid(scene, e->centre, e->axes, rot, mu_of(e->hu_delta));
   }
-  return sum;
+  return st;
 }
 
 static double truth_hu(const double x[3]) {
-  double hu = -1000.0;
-  for (int k = 0; k < n_phantom; k++) {
-    const ell *e = &phantom[k];
-    double d0[3] = {x[0] - e->centre[0], x[1] - e->centre[1], x[2] - e->centre[2]};
-    double p[3];
-    local(e, d0, p);
-    double r = 0.0;
-    for (int i = 0; i < 3; i++) {
-      r += (p[i] / e->axes[i]) * (p[i] / e->axes[i]);
-    }
-    if (r < 1.0) {
-      hu += e->hu_delta;
-    }
-  }
-  return hu;
+  return carm_phantom_value(scene, x) * 1000.0 / WATER - 1000.0;
 }
 
 /* The truth of a voxel: the phantom averaged over the voxel (4x4x4
@@ -146,6 +117,7 @@ static double rmse_hu(const carm_volume *v, double *bias, double *rmse_point) {
   double s1 = 0.0;
   double sp = 0.0;
   int64_t n = 0;
+#pragma omp parallel for schedule(dynamic, 1) reduction(+ : s2, s1, sp, n)
   for (int64_t k = 0; k < v->dims[2]; k++) {
     for (int64_t j = 0; j < v->dims[1]; j++) {
       for (int64_t i = 0; i < v->dims[0]; i++) {
@@ -354,6 +326,10 @@ int main(int argc, char **argv) {
     fprintf(stderr, "geometry: %s\n", carm_last_error());
     return 1;
   }
+  if (make_scene() != CARM_OK) {
+    fprintf(stderr, "phantom: %s\n", carm_last_error());
+    return 1;
+  }
   carm_volume *vol = NULL;
   int64_t vd[3] = {size, size, size};
   if (carm_volume_create(&vol, vd) != CARM_OK) {
@@ -395,26 +371,9 @@ int main(int argc, char **argv) {
   proj->origin[0] = -0.5 * (double)(nu - 1) * pitch;
   proj->origin[1] = -0.5 * (double)(nv - 1) * pitch;
   double t0 = now_s();
-  for (int64_t k = 0; k < n_views; k++) {
-    double src[3];
-    double o[3];
-    double eu[3];
-    double ev[3];
-    carm_view_source(&g->views[k], src);
-    carm_view_detector_frame(&g->views[k], o, eu, ev);
-#pragma omp parallel for schedule(dynamic, 4)
-    for (int64_t j = 0; j < nv; j++) {
-      double vv = proj->origin[1] + (double)j * pitch;
-      for (int64_t i = 0; i < nu; i++) {
-        double uu = proj->origin[0] + (double)i * pitch;
-        double d[3];
-        for (int c = 0; c < 3; c++) {
-          d[c] = o[c] + uu * eu[c] + vv * ev[c] - src[c];
-        }
-        carm_vec3_normalize(d);
-        proj->data[(k * nv + j) * nu + i] = (float)line_integral(src, d);
-      }
-    }
+  if (carm_phantom_project_analytic(scene, g, proj) != CARM_OK) {
+    fprintf(stderr, "projections: %s\n", carm_last_error());
+    return 1;
   }
   double t1 = now_s();
   if (export_dir != NULL) {
@@ -517,5 +476,6 @@ int main(int argc, char **argv) {
   carm_volume_destroy(proj);
   carm_volume_destroy(vol);
   carm_geometry_destroy(g);
+  carm_phantom_destroy(scene);
   return 0;
 }

@@ -87,6 +87,36 @@ int main(int argc, char **argv) {
         }
         tps += found;
         fns += !found;
+        if (!found && getenv("BENCH_VERBOSE") != NULL) {
+          /* why: the nearest segmented end, its kind, downstream or not */
+          const double *e = g->points_mm[g->n_points - 1];
+          double bd = INFINITY;
+          int64_t bs = -1;
+          for (int64_t q = 0; q < tree->n_segments; q++) {
+            const carm_seg_segment *sq = &tree->segments[q];
+            for (int64_t m = 0; m < sq->n_points; m++) {
+              double d = d3(sq->points_mm[m], e);
+              if (d < bd) {
+                bd = d;
+                bs = q;
+              }
+            }
+          }
+          const carm_seg_segment *sq = &tree->segments[bs];
+          double de = d3(sq->points_mm[sq->n_points - 1], e);
+          double dfe = INFINITY;
+          for (int64_t j = 0; tf != NULL && j < tf->n_feeders; j++) {
+            const carm_seg_segment *s2 = &tree->segments[tf->feeders[j].segment];
+            double d = d3(s2->points_mm[s2->n_points - 1], e);
+            dfe = d < dfe ? d : dfe;
+          }
+          printf("  missed tumour %d truth segment %d (r %.2f mm): nearest tree point %.1f mm on "
+                 "segment %lld (%s, downstream %d, its end %.1f mm away); nearest "
+                 "detected feeder end %.1f mm\n",
+                 tu->label, tu->feeders[i], g->radius_mm[g->n_points - 1], bd, (long long)bs,
+                 sq->kind == CARM_SEG_SEGMENT_TERMINAL ? "terminal" : "inner", f->downstream[bs],
+                 de, dfe);
+        }
       }
       for (int64_t j = 0; tf != NULL && j < tf->n_feeders; j++) {
         const carm_seg_segment *s = &tree->segments[tf->feeders[j].segment];

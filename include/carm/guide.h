@@ -42,8 +42,8 @@ typedef struct carm_feeders_opts {
   { 1, 1.0 }
 
 /** One feeder: a downstream terminal segment (a leaf of the tree, where
- * its blood is delivered) whose centreline ends in the tumour or within
- * margin of its voxels. */
+ * its blood is delivered) whose lumen at its end (centreline distance
+ * minus radius) reaches within margin of the tumour's voxels. */
 typedef struct carm_feeder {
   int64_t segment;    /**< segment id in the tree */
   double inside_mm;   /**< centreline length within tumour + margin */
@@ -83,8 +83,9 @@ typedef struct carm_feeders {
  * the arterial segments downstream of the catheter tip (the tree point
  * nearest to `tip_mm`, then every descendant) whose wall comes within
  * margin of the tumour's voxels (distance maps on the label grid,
- * centrelines sampled every quarter voxel). A terminal segment whose
- * centreline ends within margin of a tumour voxel centre is a feeder; a
+ * centrelines sampled every quarter voxel). A terminal segment whose end
+ * point lies within its radius + margin of a tumour voxel centre is a
+ * feeder (a label map paints an artery over the tumour it runs in); a
  * segment that touches the tumour but is not a feeder, with no touching
  * child, is listed as passing (it carries blood on, through or by the
  * tumour: a non-target risk). Free with

@@ -3,6 +3,7 @@
 #include "carm/plan.h"
 #include "cli/cli.h"
 #include "cli/plan_cli.h"
+#include "cli/plan_guide.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -47,8 +48,14 @@ static int y90(int argc, char **argv) {
       {"--activity-gbq", offsetof(carm_y90_input, activity_gbq)},
       {"--density", offsetof(carm_y90_input, density_g_ml)},
   };
+  const char *out_path = "-";
   for (int i = 1; i < argc; i++) {
     const char *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if ((strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) && v != NULL) {
+      out_path = v;
+      i++;
+      continue;
+    }
     if (strcmp(argv[i], "--device") == 0 && v != NULL) {
       if (strcmp(v, "glass") == 0) {
         in.device = CARM_Y90_GLASS;
@@ -83,6 +90,8 @@ static int y90(int argc, char **argv) {
     return cli_fail(CLI_USAGE, cmd, "%s", carm_last_error());
   }
   json_t *o = json_object();
+  json_object_set_new(o, "format", json_string("carm-y90"));
+  json_object_set_new(o, "version", json_integer(1));
   json_object_set_new(o, "device", json_string(in.device == CARM_Y90_GLASS ? "glass" : "resin"));
   json_object_set_new(o, "activity_gbq", json_real(r.activity_gbq));
   json_object_set_new(o, "method", json_string(r.method));
@@ -112,10 +121,9 @@ static int y90(int argc, char **argv) {
   json_object_set_new(o, "source",
                       json_string("CLINICAL.md: MIRD, partition model, BSA; "
                                   "EANM 2022 thresholds; lung 30/50 Gy"));
-  json_dumpf(o, stdout, JSON_INDENT(2) | JSON_REAL_PRECISION(6));
-  fputc('\n', stdout);
+  int rc = plan_write_json(cmd, o, out_path);
   json_decref(o);
-  return CLI_OK;
+  return rc == 0 ? CLI_OK : CLI_FAIL;
 }
 
 int carm_cmd_plan(int argc, char **argv) {

@@ -158,10 +158,11 @@ int carm_plan_feeders(int argc, char **argv) {
   json_object_set_new(doc, "tip_segment", json_integer((json_int_t)src[f->tip_segment]));
   json_object_set_new(doc, "tip_distance_mm", json_real(f->tip_distance_mm));
   json_object_set_new(doc, "margin_mm", json_real(margin));
-  json_object_set_new(doc, "rule",
-                      json_string("feeder: terminal segment downstream of the tip whose centreline "
-                                  "ends within margin of a tumour voxel; passing: touches the "
-                                  "tumour (wall within margin) but ends elsewhere"));
+  json_object_set_new(
+      doc, "rule",
+      json_string("feeder: terminal segment downstream of the tip whose centreline "
+                  "ends within its radius + margin of a tumour voxel; passing: touches the "
+                  "tumour (wall within margin) but ends elsewhere"));
   json_object_set_new(doc, "injection",
                       json_pack("{s:f, s:f, s:f, s:s}", "perfused_ml", perf_ml, "liver_ml",
                                 liver_ml, "fraction", liver_ml > 0 ? perf_ml / liver_ml : 0.0,

@@ -12,13 +12,14 @@
 static const char usage[] =
     "usage: carm plan views --tree T.json --segment ID [--tip x,y,z] [--kind artery|all]\n"
     "                       [--step DEG] [--lao-range MIN,MAX] [--cra-range MIN,MAX]\n"
-    "                       [--best N] [--map M.png]\n"
+    "                       [--best N] [--map M.png] [-o FILE]\n"
     "\n"
     "Working views for the path from the tip (default: the root of the segment's\n"
     "tree) to the end of segment ID (an id of the tree file): foreshortening and\n"
     "overlap with every other segment of the tree over a LAO/RAO x CRA/CAU grid\n"
     "within the C-arm limits (default +-120, +-45 degrees, 5 degree steps). Prints\n"
-    "the N best views (default 5) as JSON; --map writes the optimal-view map.\n"
+    "the N best views (default 5) as JSON (stdout, or -o FILE); --map writes the\n"
+    "optimal-view map.\n"
     "\n"
     "example:\n"
     "  carm plan views --tree tree.json --segment 58 --map views.png\n";
@@ -34,7 +35,7 @@ int carm_plan_views(int argc, char **argv) {
     fputs(usage, stdout);
     return CLI_OK;
   }
-  const char *tree_path = NULL, *map = NULL, *kind = "artery";
+  const char *tree_path = NULL, *map = NULL, *kind = "artery", *out_path = "-";
   int64_t seg_id = -1, best_n = 5;
   double tip[3] = {NAN, NAN, NAN};
   carm_views_opts vo = CARM_VIEWS_INIT;
@@ -70,6 +71,8 @@ int carm_plan_views(int argc, char **argv) {
       bad = cli_parse_int64(v, &best_n) != 0 || best_n < 1 || best_n > 100;
     } else if (strcmp(a, "--map") == 0) {
       map = v;
+    } else if (strcmp(a, "-o") == 0 || strcmp(a, "--output") == 0) {
+      out_path = v;
     } else {
       return cli_fail(CLI_USAGE, cmd, "unknown option '%s' (see --help)", a);
     }
@@ -191,6 +194,7 @@ int carm_plan_views(int argc, char **argv) {
   qsort(cells, (size_t)rows * (size_t)cols, sizeof *cells, score_cmp);
   doc = json_object();
   json_object_set_new(doc, "format", json_string("carm-working-views"));
+  json_object_set_new(doc, "version", json_integer(1));
   json_object_set_new(doc, "segment", json_integer((json_int_t)seg_id));
   json_object_set_new(doc, "path_points", json_integer((json_int_t)np));
   json_t *arr = json_array();
@@ -204,7 +208,7 @@ int carm_plan_views(int argc, char **argv) {
   if (map != NULL) {
     json_object_set_new(doc, "map", json_string(map));
   }
-  if (plan_write_json(cmd, doc, "-") == 0) {
+  if (plan_write_json(cmd, doc, out_path) == 0) {
     rc = CLI_OK;
   }
 done:

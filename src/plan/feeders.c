@@ -256,8 +256,12 @@ carm_status carm_feeders_find(carm_feeders **out, const carm_seg_tree *tree, con
           }
         }
         touch[at] = (uint8_t)(mind[at] <= o.margin_mm);
+        /* the end's lumen (centreline distance - radius) within margin: a
+         * label map paints the artery over the tumour, so the tumour's
+         * voxels lie at least a radius from a centreline inside it */
+        const int64_t last = g->n_points - 1;
         ends[at] = (uint8_t)(g->kind == CARM_SEG_SEGMENT_TERMINAL &&
-                             sample(dist, g->points_mm[g->n_points - 1]) <= o.margin_mm);
+                             sample(dist, g->points_mm[last]) - g->radius_mm[last] <= o.margin_mm);
       }
     }
     /* feeders: terminal segments ending in the tumour (+ margin); passing:

@@ -83,6 +83,47 @@ static const char *kind_of(const char *name) {
   return NULL;
 }
 
+/* The plan a JSON file holds, from its "format" field, which carm writes
+ * first: only the first 4 KiB are read, so listing a case with large trees
+ * stays cheap. NULL when the file is not a plan. */
+static const char *plan_kind_of(const char *full) {
+  static const struct {
+    const char *format;
+    const char *plan;
+  } plans[] = {{"carm-feeders", "feeders"},
+               {"carm-ablation-plan", "ablation"},
+               {"carm-couinaud", "couinaud"},
+               {"carm-y90", "y90"},
+               {"carm-working-views", "views"}};
+  FILE *f = fopen(full, "rb");
+  if (f == NULL) {
+    return NULL;
+  }
+  char head[4097];
+  size_t n = fread(head, 1, sizeof head - 1, f);
+  fclose(f);
+  head[n] = '\0';
+  const char *p = strstr(head, "\"format\"");
+  if (p == NULL) {
+    return NULL;
+  }
+  p += 8;
+  while (*p == ' ' || *p == '\t' || *p == '\n' || *p == '\r' || *p == ':') {
+    p++;
+  }
+  if (*p != '"') {
+    return NULL;
+  }
+  p++;
+  for (size_t i = 0; i < sizeof plans / sizeof plans[0]; i++) {
+    size_t m = strlen(plans[i].format);
+    if (strncmp(p, plans[i].format, m) == 0 && p[m] == '"') {
+      return plans[i].plan;
+    }
+  }
+  return NULL;
+}
+
 static void scan(json_t *out, const char *root, const char *rel, int depth) {
   char path[PATH_MAX];
   int w = rel[0] != '\0' ? snprintf(path, sizeof path, "%s/%s", root, rel)
@@ -125,12 +166,16 @@ static void scan(json_t *out, const char *root, const char *rel, int depth) {
       continue;
     }
     json_t *list = json_object_get(out, kind);
-    json_array_append_new(list, json_pack("{s:s, s:I, s:s}", "path", child, "bytes",
-                                          (json_int_t)st.st_size, "url", ""));
-    json_t *last = json_array_get(list, json_array_size(list) - 1);
     char url[PATH_MAX + 16];
     snprintf(url, sizeof url, "/api/files/%s", child);
-    json_object_set_new(last, "url", json_string(url));
+    json_array_append_new(list, json_pack("{s:s, s:I, s:s}", "path", child, "bytes",
+                                          (json_int_t)st.st_size, "url", url));
+    const char *plan = strcmp(kind, "data") == 0 ? plan_kind_of(full) : NULL;
+    if (plan != NULL) {
+      json_array_append_new(json_object_get(out, "plans"),
+                            json_pack("{s:s, s:s, s:I, s:s}", "path", child, "plan", plan, "bytes",
+                                      (json_int_t)st.st_size, "url", url));
+    }
   }
   closedir(d);
 }
@@ -143,8 +188,8 @@ static int by_path(const void *a, const void *b) {
 }
 
 json_t *server_case_listing(const carm_server *srv) {
-  static const char *const kinds[] = {"volumes",   "meshes", "trees",   "pictures",
-                                      "documents", "data",   "geometry"};
+  static const char *const kinds[] = {"volumes",   "meshes", "trees",    "pictures",
+                                      "documents", "data",   "geometry", "plans"};
   json_t *out = json_object();
   for (size_t i = 0; i < sizeof kinds / sizeof kinds[0]; i++) {
     json_object_set_new(out, kinds[i], json_array());

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -120,6 +121,37 @@ static void *job_thread(void *arg) {
   return NULL;
 }
 
+static const char *const plan_subcommands[] = {"feeders", "views", "ablation", "y90", "couinaud"};
+
+/* An argument that names something in the case folder (a file or a folder,
+ * possibly through a symlink) must resolve inside it, and so must the
+ * longest existing prefix of a path not made yet (an output file): a
+ * symlink in the case cannot lead a job to read or write outside. */
+static int arg_inside(const carm_server *srv, const char *s) {
+  char rel[PATH_MAX];
+  int w = snprintf(rel, sizeof rel, "%s", s);
+  if (w < 0 || (size_t)w >= sizeof rel) {
+    return 0;
+  }
+  for (;;) {
+    char full[PATH_MAX];
+    w = snprintf(full, sizeof full, "%s/%s", srv->case_dir, rel);
+    struct stat st;
+    if (w >= 0 && (size_t)w < sizeof full && lstat(full, &st) == 0) {
+      char real[PATH_MAX];
+      return server_resolve(srv->case_dir, rel, real) == 0;
+    }
+    char *slash = strrchr(rel, '/');
+    if (slash == NULL) {
+      return 1; /* not a path in the case: a number, an option, a new file */
+    }
+    *slash = '\0';
+    if (rel[0] == '\0') {
+      return 1;
+    }
+  }
+}
+
 static int arg_ok(const char *s) {
   size_t n = strlen(s);
   if (n == 0 || n > 256 || s[0] == '/') {
@@ -163,6 +195,26 @@ json_t *server_job_start(carm_server *srv, json_t *request, int *http_status,
     if (a == NULL || !arg_ok(a)) {
       json_decref(args);
       *message = "each arg must be a string of 1-256 characters, no absolute path, no '..'";
+      return NULL;
+    }
+  }
+  for (size_t i = 0; i < nargs; i++) {
+    if (!arg_inside(srv, json_string_value(json_array_get(args, i)))) {
+      json_decref(args);
+      *message = "an argument names a path that leads outside the case folder";
+      return NULL;
+    }
+  }
+  if (strcmp(command, "plan") == 0) {
+    const char *sub = json_string_value(json_array_get(args, 0));
+    int ok = 0;
+    for (size_t i = 0; sub != NULL && i < sizeof plan_subcommands / sizeof plan_subcommands[0];
+         i++) {
+      ok |= strcmp(sub, plan_subcommands[i]) == 0;
+    }
+    if (!ok) {
+      json_decref(args);
+      *message = "plan needs its subcommand first: feeders, views, ablation, y90 or couinaud";
       return NULL;
     }
   }

@@ -1,10 +1,33 @@
 /* RTK's own FDK test case (rtkfdktest.cxx): 180 views over 360°, SID 600,
  * SDD 1200, source offsets (20, 15), 128×128 detector at 4 mm (origin
- * −254), 128³ volume at 2 mm (origin −127), Shepp–Logan scaled by 116 with
- * exact projections. RTK's bars inside the field of view: mean absolute
- * error per voxel < 0.03 and PSNR > 26 dB (peak 2.0). Also: multithreaded
- * output equals single-threaded output; windows lower the error on this
- * noise-free case no more than they should; bad plans are refused. */
+ * −254), 128³ volume at 2 mm (origin −127), Shepp–Logan scaled by 116 (axes
+ * and centres) with exact projections; RTK's reference (DrawSheppLoganFilter)
+ * is the phantom's value at each voxel centre.
+ *
+ * RTK scores it (rtkTest.h, CheckImageQuality) after FieldOfViewImageFilter
+ * has set the reconstruction to 0 outside the field of view, with the mean
+ * over the WHOLE volume: MAE < 0.03 and PSNR = 20·log10(2) − 10·log10(MSE)
+ * > 26 dB. Field of view here: the voxels whose centre projects onto the
+ * detector (between its first and last pixel centres) in every view — the
+ * region every ray of the scan sees, source offsets included (RTK's filter
+ * takes the largest cylinder inside all the views' fans, found by linear
+ * programming from the detector corners, cut by the cone's "hat": the same
+ * region up to its border voxels). 54 % of the volume; 0 outside it in the
+ * reference, so RTK's whole-volume mean is the in-FOV mean × 0.54.
+ *
+ * Inside the field of view alone the bars hold against the voxel-averaged
+ * phantom (the mean over each voxel, 4³ samples) and away from edges, not
+ * against point samples at the edges: a band-limited reconstruction (2 mm
+ * pixels at the isocentre, the voxel size) cannot follow the 2.3–5.3 mm skull
+ * (density 2 next to 0 and 1.02) sampled at a point, and 14 % of the FOV
+ * voxels, those next to an edge, carry over 80 % of the squared error. The
+ * rest is intrinsic to FDK: the cone-beam drop away from the central plane
+ * and ringing of the 2.0 step in the air around the head (both shrink
+ * with a 10× longer SID: docs/performance.md).
+ *
+ * Also: multithreaded output equals single-threaded output; windows lower
+ * the error on this noise-free case no more than they should; bad plans
+ * are refused. */
 #include "carm/carm.h"
 #include "check.h"
 #include "ellipsoids.h"
@@ -51,8 +74,41 @@ int main(void) {
   }
   CHECK(carm_phantom_voxelize(sl, ref, 1) == CARM_OK);
   CHECK(carm_volume_create_like(&rec, ref) == CARM_OK);
-  unsigned char *fov = fov_mask(ref, geo, proj, 3);
+  unsigned char *fov = fov_mask(ref, geo, proj, 1);
   CHECK(fov != NULL);
+  /* the voxel-averaged phantom, and the voxels next to an edge of the
+   * phantom (a 26-neighbour has another value at its centre) */
+  carm_volume *ref_avg = NULL;
+  CHECK(carm_volume_create_like(&ref_avg, ref) == CARM_OK);
+  CHECK(carm_phantom_voxelize(sl, ref_avg, 4) == CARM_OK);
+  const int64_t nx = 128;
+  const int64_t nvox = carm_volume_count(ref);
+  unsigned char *edge = calloc((size_t)nvox, 1);
+  unsigned char *flat = calloc((size_t)nvox, 1);
+  CHECK(edge != NULL && flat != NULL);
+  for (int64_t k = 0; k < nx; k++) {
+    for (int64_t j = 0; j < nx; j++) {
+      for (int64_t i = 0; i < nx; i++) {
+        int64_t id = (k * nx + j) * nx + i;
+        int e = 0;
+        for (int64_t dk = -1; dk <= 1; dk++) {
+          for (int64_t dj = -1; dj <= 1; dj++) {
+            for (int64_t di = -1; di <= 1; di++) {
+              int64_t a = i + di;
+              int64_t b = j + dj;
+              int64_t c = k + dk;
+              if (a >= 0 && b >= 0 && c >= 0 && a < nx && b < nx && c < nx &&
+                  ref->data[(c * nx + b) * nx + a] != ref->data[id]) {
+                e = 1;
+              }
+            }
+          }
+        }
+        edge[id] = (unsigned char)(e && fov[id]);
+        flat[id] = (unsigned char)(!e && fov[id]);
+      }
+    }
+  }
 
   carm_fdk_plan *plan = NULL;
   carm_fdk_opts o = CARM_FDK_INIT;
@@ -68,25 +124,60 @@ int main(void) {
    * (rtk::FieldOfViewImageFilter), errors averaged over the whole volume */
   carm_volume *masked = NULL;
   CHECK(carm_volume_clone(&masked, rec) == CARM_OK);
-  for (int64_t i = 0; i < carm_volume_count(rec); i++) {
+  for (int64_t i = 0; i < nvox; i++) {
     masked->data[i] = fov[i] ? masked->data[i] : 0.0f;
   }
   err_stats e = compare(masked, ref, NULL);
-  err_stats ef = compare(rec, ref, fov);
   carm_volume_destroy(masked);
+  err_stats ef = compare(rec, ref, fov);     /* inside the FOV, point samples */
+  err_stats ea = compare(rec, ref_avg, fov); /* inside the FOV, voxel means */
+  err_stats ee = compare(rec, ref, edge);    /* FOV voxels next to an edge */
+  err_stats en = compare(rec, ref, flat);    /* the other FOV voxels */
   double fs = 0.0;
   double bs = 0.0;
   carm_fdk_plan_timing(plan, &fs, &bs);
-  printf("RTK fdk case, RTK's measure: MAE %.5f (bar 0.03), PSNR %.2f dB (bar 26)\n", e.mae,
-         e.psnr);
-  printf("only the %lld voxels inside the FOV: MAE %.5f, PSNR %.2f dB, RMSE %.5f\n",
-         (long long)ef.n, ef.mae, ef.psnr, ef.rmse);
+  printf("field of view: %lld of %lld voxels (%.1f %%)\n", (long long)ef.n, (long long)nvox,
+         100.0 * (double)ef.n / (double)nvox);
+  printf("RTK's measure (0 outside the FOV, mean over the volume): MAE %.5f (bar 0.03), PSNR "
+         "%.2f dB (bar 26)\n",
+         e.mae, e.psnr);
+  printf("inside the FOV vs the voxel-averaged phantom: MAE %.5f, PSNR %.2f dB\n", ea.mae, ea.psnr);
+  printf("inside the FOV, the %lld voxels not next to an edge: MAE %.5f, PSNR %.2f dB\n",
+         (long long)en.n, en.mae, en.psnr);
+  double edge_se = ee.rmse * ee.rmse * (double)ee.n / (ef.rmse * ef.rmse * (double)ef.n);
+  printf("inside the FOV vs point samples: MAE %.5f, PSNR %.2f dB, RMSE %.5f; the %lld voxels "
+         "next to an edge (%.1f %%) carry %.1f %% of the squared error (their MAE %.4f)\n",
+         ef.mae, ef.psnr, ef.rmse, (long long)ee.n, 100.0 * (double)ee.n / (double)ef.n,
+         100.0 * edge_se, ee.mae);
   printf("times: projections %.2f s, fdk %.2f s (filter %.2f, backprojection %.2f s = %.2f GUPS)\n",
          t1 - t0, t3 - t2, fs, bs, 180.0 * 128 * 128 * 128 / bs / 1e9);
   CHECK(ef.n > 1000000);
-  CHECK(ef.mae < 0.06 && ef.psnr > 23.0);
+  /* RTK's bars, RTK's measure */
   CHECK_MSG(e.mae < 0.03, "MAE %g", e.mae);
   CHECK_MSG(e.psnr > 26.0, "PSNR %g", e.psnr);
+  /* RTK's bars inside the FOV: against the voxel-averaged phantom, and away
+   * from edges against point samples */
+  CHECK_MSG(ea.mae < 0.03 && ea.psnr > 26.0, "voxel-averaged MAE %g PSNR %g", ea.mae, ea.psnr);
+  CHECK_MSG(en.mae < 0.03 && en.psnr > 26.0, "off-edge MAE %g PSNR %g", en.mae, en.psnr);
+  /* against point samples everywhere in the FOV the bars are not reached
+   * (measured 0.046, 24.5 dB): guard that value, and that the edges are where
+   * the error is */
+  CHECK_MSG(ef.mae < 0.05 && ef.psnr > 24.0, "in-FOV MAE %g PSNR %g", ef.mae, ef.psnr);
+  CHECK_MSG(edge_se > 0.8, "edge share of the squared error %g", edge_se);
+  /* no half-voxel shift: the phantom drawn 0.5 mm off along any axis
+   * matches worse */
+  for (int ax = 0; ax < 3; ax++) {
+    for (int sg = -1; sg <= 1; sg += 2) {
+      carm_volume *sh = NULL;
+      CHECK(carm_volume_create_like(&sh, ref) == CARM_OK);
+      sh->origin[ax] += 0.5 * sg;
+      CHECK(carm_phantom_voxelize(sl, sh, 1) == CARM_OK);
+      err_stats es = compare(rec, sh, fov);
+      CHECK_MSG(es.rmse > ef.rmse * 1.02, "shift %+.1f mm along %c: RMSE %g vs %g", 0.5 * sg,
+                "xyz"[ax], es.rmse, ef.rmse);
+      carm_volume_destroy(sh);
+    }
+  }
   /* the central value of the phantom (2 − 0.98 = 1.02) is found */
   CHECK_NEAR(carm_volume_at(rec, 64, 80, 64), carm_volume_at(ref, 64, 80, 64), 0.05);
 
@@ -191,6 +282,9 @@ int main(void) {
   carm_fdk_plan_destroy(plan);
   carm_volume_destroy(rec1);
   free(fov);
+  free(edge);
+  free(flat);
+  carm_volume_destroy(ref_avg);
   carm_volume_destroy(rec);
   carm_volume_destroy(ref);
   carm_volume_destroy(proj);
