@@ -305,6 +305,22 @@ carm_status carm_seg_tree_from_skeleton(carm_seg_tree **out, const carm_volume *
                                         const carm_volume *distance_mm,
                                         const carm_seg_tree_opts *opts);
 
+/**
+ * Move each bifurcation (a segment with exactly two children) to where the
+ * children's axes meet. A skeleton joins two branches where their lumens
+ * separate (the carina), which for an acute angle lies far downstream of
+ * the point where their centrelines split: about (r1 + r2) / (2 tan(θ/2)),
+ * 19 mm for two 2 mm branches at 12°. Each child's axis is fitted as a line
+ * on its points from r1 + r2 to r1 + r2 + 10 mm from the junction; when the
+ * two lines meet (closest approach <= half the smaller radius + 0.25 mm)
+ * behind both windows, inside the parent (within half its radius + 0.5 mm
+ * of its centreline, at most 4 (r1 + r2) + 5 mm upstream), the parent is cut
+ * there and each child starts there with a straight run to its window.
+ * Curved or short children, and nodes with other than two children, are
+ * left alone. `n_moved` (may be NULL) receives the number of nodes moved.
+ */
+carm_status carm_seg_tree_refine_bifurcations(carm_seg_tree *tree, int64_t *n_moved);
+
 /** Free a tree. NULL-safe. */
 void carm_seg_tree_destroy(carm_seg_tree *tree);
 
