@@ -53,10 +53,12 @@ typedef struct carm_fdk_opts {
   int zero_pad;              /**< 1 (default): zero-pad rows to twice their
                                   length before the FFT (no wrap-around, no
                                   DC bias); 0: shortest FFT (for comparison) */
-  double extrapolate;        /**< lateral truncation extrapolation: width of
-                                  the mirrored, cosine-tapered extension on
-                                  each side as a fraction of the detector
-                                  width; 0 off; default 0.25 */
+  double extrapolate;        /**< lateral truncation extrapolation: room
+                                  for the extension on each side as a
+                                  fraction of the detector width; each row
+                                  is continued by the water cylinder that
+                                  matches its edge value and slope (cut at
+                                  this width); 0 off; default 0.5 */
   double i0;                 /**< > 0: the input holds raw intensities and is
                                   converted to line integrals log(i0 / I);
                                   0 (default): input is already line integrals */
@@ -73,8 +75,8 @@ typedef struct carm_fdk_opts {
 
 #define CARM_FDK_INIT                                                                              \
   {                                                                                                \
-    1, CARM_FILTER_RAM_LAK, 1.0, CARM_AUTO, CARM_AUTO, 1, 0.25, 0.0, 0, CARM_MU_WATER_PER_MM, 0,   \
-        0, {                                                                                       \
+    1, CARM_FILTER_RAM_LAK, 1.0, CARM_AUTO, CARM_AUTO, 1, 0.5, 0.0, 0, CARM_MU_WATER_PER_MM, 0, 0, \
+    {                                                                                              \
       NULL, NULL                                                                                   \
     }                                                                                              \
   }

@@ -488,7 +488,7 @@ carm_status carm_fdk_plan_create(carm_fdk_plan **out, const carm_geometry *geo,
     p->view_geo[4 * k] = v->sdd_mm;
     p->view_geo[4 * k + 1] = v->source_offset_x_mm - v->proj_offset_x_mm;
     p->view_geo[4 * k + 2] = v->source_offset_y_mm - v->proj_offset_y_mm;
-    p->view_geo[4 * k + 3] = 0.0;
+    p->view_geo[4 * k + 3] = v->sid_mm;
   }
 
   st = make_weights(p, geo);
@@ -505,14 +505,10 @@ carm_status carm_fdk_plan_create(carm_fdk_plan **out, const carm_geometry *geo,
   /* no wrap-around: the kernel spans [−N/2, N/2), and an output column is
    * at most nu_bp + n_ext columns from any input (data or extension) */
   p->n_fft = fft_size(o.zero_pad ? 2 * (p->nu_bp + p->n_ext) + 2 : span);
-  p->taper = malloc((size_t)(p->n_ext + 1) * sizeof *p->taper);
   p->uu2 = malloc((size_t)(p->n_views * p->nu) * sizeof *p->uu2);
-  if (p->taper == NULL || p->uu2 == NULL) {
+  if (p->uu2 == NULL) {
     carm_fdk_plan_destroy(p);
     return carm_error(CARM_ERR_NOMEM, "no memory for the filter tables");
-  }
-  for (int64_t d = 1; d <= p->n_ext; d++) {
-    p->taper[d - 1] = (float)(0.5 * (1.0 + cos(M_PI * (double)d / (double)(p->n_ext + 1))));
   }
   for (int64_t k = 0; k < p->n_views; k++) {
     for (int64_t c = 0; c < p->nu; c++) {
@@ -586,7 +582,6 @@ void carm_fdk_plan_destroy(carm_fdk_plan *plan) {
   free(p->pm);
   free(p->vw);
   free(p->view_geo);
-  free(p->taper);
   free(p->uu2);
   free(p);
 }
@@ -616,6 +611,61 @@ void carm_fdk_plan_cpu_timing(const carm_fdk_plan *plan, double *filter_cpu_s,
   }
 }
 
+/* Edge value and outward slope (per column) of a detector row: least-squares
+ * line through the EDGE_FIT_COLUMNS columns next to the edge at `edge`, going
+ * inward with `step` (+1 from the left edge, −1 from the right one). */
+enum { EDGE_FIT_COLUMNS = 16 };
+static void edge_fit(const float *edge, int64_t nu, int step, float out[2]) {
+  int64_t m = nu / 4 < EDGE_FIT_COLUMNS ? nu / 4 : EDGE_FIT_COLUMNS;
+  if (m < 2) {
+    out[0] = edge[0];
+    out[1] = 0.0f;
+    return;
+  }
+  /* t = −j: position of column j inward, outward positive */
+  double st = 0.0, sy = 0.0, stt = 0.0, sty = 0.0;
+  for (int64_t j = 0; j < m; j++) {
+    double t = -(double)j;
+    double y = edge[j * step];
+    st += t;
+    sy += y;
+    stt += t * t;
+    sty += t * y;
+  }
+  double dm = (double)m;
+  double den = dm * stt - st * st;
+  double b = (dm * sty - st * sy) / den;
+  double a = (sy - b * st) / dm;
+  out[0] = (float)a;
+  out[1] = (float)b;
+}
+
+/* Fill `ext` columns outward from an edge (dst, dst + dir, ...) with the
+ * profile k·sqrt(R² − (d + n)²) of the water cylinder whose value and slope
+ * at the edge (n = 0) match fit = {value, outward slope} (Hsieh et al., Med.
+ * Phys. 31(9), 2004): d = −value·slope/k², R² = (value/k)² + d². The fixed
+ * width edge taper it replaces put a truncation bias of +25 HU in the twin's
+ * liver, and its sign and size depended on the taper width. `w` is the
+ * edge column's weight (cosine × Parker/Wang). Beyond `ext` columns the
+ * cylinder is cut; a non-positive edge value gives no extension. */
+static void cylinder_tail(const float fit[2], double k, float w, int64_t ext, float *dst, int dir) {
+  double pe = fit[0];
+  if (!(pe > 0.0) || !(k > 0.0)) {
+    return;
+  }
+  double s = fit[1];
+  double d = -s * pe / (k * k);
+  double r2 = (pe / k) * (pe / k) + d * d;
+  for (int64_t n = 1; n <= ext; n++) {
+    double x = d + (double)n;
+    double q = r2 - x * x;
+    if (q <= 0.0 && x > 0.0) {
+      break;
+    }
+    dst[(n - 1) * dir] = q > 0.0 ? (float)(w * k * sqrt(q)) : 0.0f;
+  }
+}
+
 /* Filter row `row` of view `view` (global index) into batch slot `slot`. */
 static void filter_row(fdk_plan_data *p, const float *src, int64_t view, int64_t slot, int64_t row,
                        float *in, fftwf_complex *spec) {
@@ -642,6 +692,15 @@ static void filter_row(fdk_plan_data *p, const float *src, int64_t view, int64_t
       x[c] = src[c];
     }
   }
+  /* water-cylinder fit at both edges, on the unweighted line integrals */
+  float ext_left[2] = {0.0f, 0.0f};
+  float ext_right[2] = {0.0f, 0.0f};
+  if (ext > 0) {
+    edge_fit(x, nu, 1, ext_left);
+    edge_fit(x + nu - 1, nu, -1, ext_right);
+  }
+  const float w_left = (cw != NULL ? cw[0] : 1.0f) * fsdd / sqrtf(s2 + uu2[0]);
+  const float w_right = (cw != NULL ? cw[nu - 1] : 1.0f) * fsdd / sqrtf(s2 + uu2[nu - 1]);
   if (cw != NULL) {
     for (int64_t c = 0; c < nu; c++) {
       x[c] *= cw[c] * fsdd / sqrtf(s2 + uu2[c]);
@@ -651,12 +710,14 @@ static void filter_row(fdk_plan_data *p, const float *src, int64_t view, int64_t
       x[c] *= fsdd / sqrtf(s2 + uu2[c]);
     }
   }
-  /* lateral extrapolation: edge value with a half-cosine taper */
-  const float left = x[0];
-  const float right = x[nu - 1];
-  for (int64_t d = 1; d <= ext; d++) {
-    in[e - d] = left * p->taper[d - 1];
-    in[e + nu - 1 + d] = right * p->taper[d - 1];
+  /* lateral extrapolation: the water cylinder that continues each edge's
+   * value and slope (k = 2 mu_water x the pixel width at the isocentre) */
+  if (ext > 0) {
+    const double mu =
+        p->opts.water_mu_per_mm > 0.0 ? p->opts.water_mu_per_mm : CARM_MU_WATER_PER_MM;
+    const double k = 2.0 * mu * p->du * p->view_geo[4 * view + 3] / sdd;
+    cylinder_tail(ext_left, k, w_left, ext, in + e - 1, -1);
+    cylinder_tail(ext_right, k, w_right, ext, in + e + nu, 1);
   }
   fftwf_execute_dft_r2c(p->fwd, in, spec);
   int64_t nk = p->n_fft / 2 + 1;

@@ -27,7 +27,6 @@ struct carm_fdk_plan {
   double *pm;       /* per view: 3×4 voxel index → (U·w, V·w, w) */
   double *vw;       /* per view: ω · SID · SDD */
   int64_t n_ext;    /* extrapolated pixels on each side */
-  float *taper;     /* n_ext half-cosine factors */
   float *uu2;       /* per view, per column: (u − u0)² */
   int64_t n_fft;
   int64_t in_stride, out_stride; /* per-thread FFT buffer strides */
