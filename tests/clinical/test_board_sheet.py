@@ -19,17 +19,8 @@ import tempfile
 import zlib
 
 CARM = os.environ.get('CARM', 'carm')
-failures = []
-passed = 0
-
-
-def check(cond, what):
-    global passed
-    if cond:
-        passed += 1
-    else:
-        failures.append(what)
-        print('FAIL:', what, file=sys.stderr)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from pycheck import check, done  # noqa: E402
 
 
 def board(*args, db=None):
@@ -254,5 +245,4 @@ check(r.returncode == 1, 'unwritable output: exit 1')
 leftovers = [f for f in os.listdir(tmp) if '.tmp.' in f]
 check(leftovers == [], 'no temporary file left: %s' % leftovers)
 
-print('%d passed, %d failed' % (passed, len(failures)))
-sys.exit(1 if failures else 0)
+done()

@@ -16,17 +16,8 @@ if not os.path.isfile(SRC):
     print('skip: %s is absent' % SRC)
     sys.exit(77)
 
-failures = []
-passed = 0
-
-
-def check(cond, what):
-    global passed
-    if cond:
-        passed += 1
-    else:
-        failures.append(what)
-        print('FAIL:', what, file=sys.stderr)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from pycheck import check, done  # noqa: E402
 
 
 data = open(SRC, 'rb').read()
@@ -71,5 +62,4 @@ lines = [ln for ln in p.stderr.decode(errors='replace').splitlines() if ln.strip
 check(p.returncode == 0 and all(ln.startswith('carm ') for ln in lines),
       'good JPEG 2000 file: exit 0 and only carm\'s lines, got %d %r' % (p.returncode, lines))
 
-print('%d passed, %d failed' % (passed, len(failures)))
-sys.exit(1 if failures else 0)
+done()

@@ -15,17 +15,8 @@ import tempfile
 import time
 
 CARM = os.environ['CARM']
-failures = []
-passed = 0
-
-
-def check(cond, what):
-    global passed
-    if cond:
-        passed += 1
-    else:
-        failures.append(what)
-        print('FAIL:', what, file=sys.stderr)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from pycheck import check, done  # noqa: E402
 
 
 tmp = tempfile.mkdtemp(prefix='carm_qa_img_')
@@ -183,5 +174,4 @@ for key, value in [('ElementSpacing', '1e308 1e308 1e308'), ('ElementSpacing', '
         q = run(['convert', name, 'out.mha'], want_fail=False)
         check(q is not None and q.returncode == 0, 'MetaImage (float64 header) takes %s' % value)
 
-print('%d passed, %d failed' % (passed, len(failures)))
-sys.exit(1 if failures else 0)
+done()

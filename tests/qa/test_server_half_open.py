@@ -24,17 +24,8 @@ from case_fixture import Server  # noqa: E402
 
 DEADLINE_S = 3      # --request-timeout given to the server
 SLACK_S = 1.5       # watchdog period, thread scheduling on a loaded machine
-failures = []
-passed = 0
-
-
-def check(cond, what):
-    global passed
-    if cond:
-        passed += 1
-    else:
-        failures.append(what)
-        print('FAIL:', what, file=sys.stderr)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from pycheck import check, done  # noqa: E402
 
 
 case = tempfile.mkdtemp(prefix='carm_qa_slow_')
@@ -296,5 +287,4 @@ p = subprocess.run([os.environ['CARM'], 'serve', case, '--port', '0', '--max-con
 check(p.returncode == 1 and b'per address' in p.stderr,
       'per-address cap above the total: exit 1 (got %d %r)' % (p.returncode, p.stderr[-200:]))
 
-print('%d passed, %d failed' % (passed, len(failures)))
-sys.exit(1 if failures else 0)
+done()

@@ -16,17 +16,8 @@ import time
 sys.path.insert(0, os.path.join(os.environ['CARM_SOURCE'], 'tests', 'server'))
 from case_fixture import Server  # noqa: E402
 
-failures = []
-passed = 0
-
-
-def check(cond, what):
-    global passed
-    if cond:
-        passed += 1
-    else:
-        failures.append(what)
-        print('FAIL:', what, file=sys.stderr)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from pycheck import check, done  # noqa: E402
 
 
 case = tempfile.mkdtemp(prefix='carm_qa_case_')
@@ -151,5 +142,4 @@ for pf in [os.path.join(case, 'missing', 'port'), case]:
     except subprocess.TimeoutExpired:
         check(False, 'unwritable --port-file %s: server kept running' % pf)
 
-print('%d passed, %d failed' % (passed, len(failures)))
-sys.exit(1 if failures else 0)
+done()

@@ -15,17 +15,8 @@ sys.path.insert(0, os.path.dirname(__file__))
 from board_fixture import make_store  # noqa: E402
 from case_fixture import Server  # noqa: E402
 
-failures = []
-passed = 0
-
-
-def check(cond, what):
-    global passed
-    if cond:
-        passed += 1
-    else:
-        failures.append(what)
-        print('FAIL:', what, file=sys.stderr)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from pycheck import check, done  # noqa: E402
 
 
 def request(port, method, path, body=None, headers=None):
@@ -211,5 +202,4 @@ r = subprocess.run([os.environ['CARM'], 'serve', empty, '--port', '0', '--board'
                     os.path.join(empty, 'nope.db')], capture_output=True, text=True, timeout=20)
 check(r.returncode == 1 and 'nope.db' in r.stderr, '--board with a missing store refused')
 
-print('%d passed, %d failed' % (passed, len(failures)))
-sys.exit(1 if failures else 0)
+done()

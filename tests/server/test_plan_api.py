@@ -13,17 +13,8 @@ import time
 sys.path.insert(0, os.path.dirname(__file__))
 from case_fixture import Server, make_case, write_plan_inputs  # noqa: E402
 
-failures = []
-passed = 0
-
-
-def check(cond, what):
-    global passed
-    if cond:
-        passed += 1
-    else:
-        failures.append(what)
-        print('FAIL:', what, file=sys.stderr)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), '..'))
+from pycheck import check, done  # noqa: E402
 
 
 def request(port, method, path, body=None):
@@ -121,5 +112,4 @@ try:
 finally:
     check(srv.stop() == 0, 'server stops cleanly')
 
-print('%d passed, %d failed' % (passed, len(failures)))
-sys.exit(1 if failures else 0)
+done()
