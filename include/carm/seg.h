@@ -317,7 +317,21 @@ carm_status carm_seg_tree_from_skeleton(carm_seg_tree **out, const carm_volume *
  * of its centreline, at most 4 (r1 + r2) + 5 mm upstream), the parent is cut
  * there and each child starts there with a straight run to its window.
  * Curved or short children, and nodes with other than two children, are
- * left alone. `n_moved` (may be NULL) receives the number of nodes moved.
+ * left alone by this first pass. A second pass handles clusters: when the
+ * next branching follows within a few mm, the skeleton ends a segment P in
+ * short segments (< 2 r_P + 4 mm) that branch again. Each branch E leaving
+ * such a cluster (through at least one short segment) has its axis fitted
+ * (from 2 r_E to 2 r_E + 10 mm); the first point of P, from upstream, that
+ * lies within half E's radius + 0.25 mm of that axis, between 2 r_P + 2 mm
+ * and 4 (r_P + r_E) + 5 mm before P's end, with P 6 mm further up off the
+ * axis by more than r_E (E leaves P there), is where E splits off; the
+ * point is moved to where E's axis meets P's own axis fitted just upstream
+ * when the two lines meet within 3 mm of it. P is cut there, the rest of P
+ * becomes a new segment (inserted after P, ids and parents renumbered)
+ * that keeps P's children, and E hangs from P with a straight run to its
+ * window. Of several such branches the one splitting furthest upstream is
+ * taken, and the new segment is examined again. `n_moved` (may be NULL)
+ * receives the number of nodes moved or split off.
  */
 carm_status carm_seg_tree_refine_bifurcations(carm_seg_tree *tree, int64_t *n_moved);
 

@@ -4,7 +4,9 @@
  * a dilated mask loses precision, a missing branch recall; the small branch
  * is outside the restricted Dice; a node moved beyond the tolerance is
  * missed; a skeleton junction at the carina of a 12° bifurcation is moved
- * back to where the axes meet; bad arguments are refused. */
+ * back to where the axes meet; a branch leaving a cluster of short
+ * skeleton segments is split off the parent where its axis meets the
+ * parent's; bad arguments are refused. */
 #include "carm/carm.h"
 #include "check.h"
 
@@ -195,6 +197,39 @@ int main(void) {
   /* a second pass finds nothing to move */
   CHECK(carm_seg_tree_refine_bifurcations(sk, &moved) == CARM_OK);
   CHECK(moved == 0);
+  carm_seg_tree_destroy(sk);
+
+  /* a cluster: the parent (z axis) splits at the origin into a branch at
+   * 30° in +x and a trunk; the skeleton follows the trunk to z = 12, then
+   * shows a spur and a 3 mm segment from which both branches leave. The
+   * branch at 30° is split off where its axis meets the parent's. */
+  sk = make_tree(5);
+  const double p0[3] = {0, 0, -30}, n1[3] = {0, 0, 12}, n2[3] = {0, 0, 15}, sp[3] = {-1.5, 0, 13.5},
+               ea0[3] = {8, 0, 16 * cos(M_PI / 6)}, ea1[3] = {22.5, 0, 45 * cos(M_PI / 6)},
+               eb1[3] = {-5, 0, 40};
+  make_seg(&sk->segments[0], 0, -1, p0, n1, 43, 2.0);
+  make_seg(&sk->segments[1], 1, 0, n1, n2, 4, 1.5);
+  make_seg(&sk->segments[2], 2, 0, n1, sp, 3, 1.0);
+  make_seg(&sk->segments[3], 3, 1, ea0, ea1, 30, 1.5);
+  memcpy(sk->segments[3].points_mm[0], n2, sizeof n2);
+  make_seg(&sk->segments[4], 4, 1, n2, eb1, 26, 1.5);
+  CHECK(carm_seg_tree_refine_bifurcations(sk, &moved) == CARM_OK);
+  CHECK(moved == 1);
+  CHECK(sk->n_segments == 6);
+  nn = sk->segments[0].points_mm[sk->segments[0].n_points - 1];
+  printf("cluster: branch split off at (%.2f, %.2f, %.2f)\n", nn[0], nn[1], nn[2]);
+  CHECK(fabs(nn[0]) < 0.5 && fabs(nn[1]) < 0.5 && fabs(nn[2]) < 1.0);
+  int kids0 = 0, branch_ok = 0;
+  for (int64_t s = 0; s < sk->n_segments; s++) {
+    const carm_seg_segment *g = &sk->segments[s];
+    CHECK(g->id == s && g->parent < s);
+    if (g->parent == 0) {
+      kids0++;
+      CHECK(g->points_mm[0][0] == nn[0] && g->points_mm[0][2] == nn[2]);
+      branch_ok += fabs(g->points_mm[g->n_points - 1][0] - ea1[0]) < 1e-9;
+    }
+  }
+  CHECK(kids0 == 2 && branch_ok == 1);
   carm_seg_tree_destroy(sk);
   CHECK(carm_seg_tree_refine_bifurcations(NULL, NULL) == CARM_ERR_INVALID);
   return check_done();
