@@ -67,29 +67,6 @@ static double now_s(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Field-of-view radius and half height (mm at the isocentre), smallest over
- * the views. */
-static void field_of_view(const carm_geometry *geo, const carm_volume *proj, double *radius,
-                          double *half_height) {
-  double r = INFINITY;
-  double h = INFINITY;
-  for (int64_t k = 0; k < geo->n_views; k++) {
-    const carm_view *v = &geo->views[k];
-    double u0 = v->source_offset_x_mm - v->proj_offset_x_mm;
-    double v0 = v->source_offset_y_mm - v->proj_offset_y_mm;
-    double ua = fabs(proj->origin[0] - u0);
-    double ub = fabs(proj->origin[0] + (double)(proj->dims[0] - 1) * proj->spacing[0] - u0);
-    double va = fabs(proj->origin[1] - v0);
-    double vb = fabs(proj->origin[1] + (double)(proj->dims[1] - 1) * proj->spacing[1] - v0);
-    double sdd = v->sdd_mm > 0.0 ? v->sdd_mm : v->sid_mm;
-    double fan = atan(fmax(ua, ub) / sdd);
-    r = fmin(r, v->sid_mm * sin(fan));
-    h = fmin(h, fmax(va, vb) * v->sid_mm / sdd);
-  }
-  *radius = r;
-  *half_height = h;
-}
-
 /* A DICOM file: "DICM" after the 128-byte preamble. */
 static int is_dicom(const char *path) {
   FILE *f = fopen(path, "rb");
@@ -251,7 +228,6 @@ int carm_cmd_recon(int argc, char **argv) {
   carm_geometry *geo = NULL;
   carm_volume *proj = NULL;
   carm_volume *vol = NULL;
-  carm_volume *ref = NULL;
   carm_fdk_plan *plan = NULL;
   carm_status st = CARM_OK;
   if (dicom_input) {
@@ -285,66 +261,18 @@ int carm_cmd_recon(int argc, char **argv) {
                   (long long)proj->dims[2], geometry, (long long)geo->n_views);
     goto cleanup;
   }
-  if (like != NULL) {
-    st = carm_image_read(&ref, NULL, like);
-    if (st == CARM_OK) {
-      st = carm_volume_create_like(&vol, ref);
-    }
-    if (st != CARM_OK) {
-      rc = cli_status(cmd, like, st);
-      goto cleanup;
-    }
-  } else {
-    double r = 0.0;
-    double hh = 0.0;
-    field_of_view(geo, proj, &r, &hh);
-    /* the patient axis along the rotation axis (world y) gets the height */
-    double w[3][3];
-    carm_patient_to_world(geo->patient, w);
-    int ax = 0;
-    for (int a = 1; a < 3; a++) {
-      ax = fabs(w[1][a]) > fabs(w[1][ax]) ? a : ax;
-    }
-    for (int a = 0; a < 3; a++) {
-      double extent = a == ax ? 2.0 * hh : 2.0 * r;
-      if (!have_size) {
-        size[a] = have_spacing ? (int64_t)ceil(extent / spacing[a]) : 256;
-        size[a] = size[a] < 1 ? 1 : size[a];
-      }
-      if (!have_spacing) {
-        spacing[a] = extent / (double)size[a];
-      }
-    }
-    if (!have_spacing) {
-      /* isotropic: the in-plane spacing for every axis */
-      int inplane = ax == 0 ? 1 : 0;
-      spacing[ax] = spacing[inplane];
-      if (!have_size) {
-        size[ax] = (int64_t)ceil(2.0 * hh / spacing[ax]);
-        size[ax] = size[ax] < 1 ? 1 : size[ax];
-      }
-    }
-    if (!(spacing[0] > 0.0) || !isfinite(spacing[0])) {
-      rc = cli_fail(CLI_FAIL, cmd,
-                    "could not derive a default grid from the geometry: give "
-                    "--size, --spacing and --origin");
-      goto cleanup;
-    }
-    if (!have_origin) {
-      for (int a = 0; a < 3; a++) {
-        origin[a] = -0.5 * (double)(size[a] - 1) * spacing[a];
-      }
-    }
-    st = carm_volume_create(&vol, size);
-    if (st != CARM_OK) {
-      rc = cli_status(cmd, "volume", st);
-      goto cleanup;
-    }
-    for (int a = 0; a < 3; a++) {
-      vol->spacing[a] = spacing[a];
-      vol->origin[a] = origin[a];
-    }
+  recon_grid_args grid = {{size[0], size[1], size[2]},
+                          {spacing[0], spacing[1], spacing[2]},
+                          {origin[0], origin[1], origin[2]},
+                          have_size,
+                          have_spacing,
+                          have_origin,
+                          like};
+  rc = recon_grid_volume(&vol, &grid, cmd, geo, proj);
+  if (rc != CLI_OK) {
+    goto cleanup;
   }
+  rc = CLI_FAIL;
   if (!quiet) {
     o.progress.fn = cli_progress;
     o.progress.user = (void *)cmd;
@@ -402,7 +330,6 @@ int carm_cmd_recon(int argc, char **argv) {
   rc = CLI_OK;
 cleanup:
   carm_fdk_plan_destroy(plan);
-  carm_volume_destroy(ref);
   carm_volume_destroy(vol);
   carm_volume_destroy(proj);
   carm_geometry_destroy(geo);

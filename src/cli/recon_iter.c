@@ -253,21 +253,29 @@ int recon_grid_volume(carm_volume **out, const recon_grid_args *g, const char *c
   double r = 0.0;
   double hh = 0.0;
   fov(geo, proj, &r, &hh);
+  /* the patient axis along the rotation axis (world y) gets the height */
+  double w[3][3];
+  carm_patient_to_world(geo->patient, w);
+  int ax = 0;
+  for (int a = 1; a < 3; a++) {
+    ax = fabs(w[1][a]) > fabs(w[1][ax]) ? a : ax;
+  }
   for (int a = 0; a < 3; a++) {
-    double extent = a == 1 ? 2.0 * hh : 2.0 * r;
+    double extent = a == ax ? 2.0 * hh : 2.0 * r;
     size[a] =
         g->have_size ? g->size[a] : (g->have_spacing ? (int64_t)ceil(extent / g->spacing[a]) : 256);
     size[a] = size[a] < 1 ? 1 : size[a];
     spacing[a] = g->have_spacing ? g->spacing[a] : extent / (double)size[a];
   }
   if (!g->have_spacing) {
-    spacing[1] = spacing[0]; /* isotropic */
+    spacing[ax] = spacing[ax == 0 ? 1 : 0]; /* isotropic: the in-plane spacing */
     if (!g->have_size) {
-      size[1] = (int64_t)ceil(2.0 * hh / spacing[1]);
-      size[1] = size[1] < 1 ? 1 : size[1];
+      size[ax] = (int64_t)ceil(2.0 * hh / spacing[ax]);
+      size[ax] = size[ax] < 1 ? 1 : size[ax];
     }
   }
-  if (!(spacing[0] > 0.0) || !isfinite(spacing[0]) || !isfinite(spacing[1])) {
+  if (!(spacing[0] > 0.0) || !isfinite(spacing[0]) || !isfinite(spacing[1]) ||
+      !isfinite(spacing[2])) {
     return cli_fail(CLI_FAIL, cmd,
                     "could not derive a default grid from the geometry: give --size, "
                     "--spacing and --origin");

@@ -123,6 +123,27 @@ assert max(abs(a - b) for a, b in zip(tip, cat["points"][-1])) < 1e-6, (tip, cat
 assert max(abs(a - float(b)) for a, b in zip(tip, said.split(","))) < 0.006, (tip, said)
 print("ok: the catheter tip (truth.json, message) is the catheter's last centreline point")
 EOF
+# carm recon and carm dsa derive the same default grid (HFS: the height on the patient's long axis);
+# a detector half as tall as wide makes the height differ from the width
+expect 0 "short detector sweep" -- "$CARM" sim sweep --liver --seed 5 --views 8 --detector 77,30 \
+  --pixel 4.928 --voxel 4 --truth-voxel 5 --dose 1e4 --mask -o "$T/gs"
+expect 0 "recon, default grid" -- "$CARM" recon --geometry "$T/gs/arterial.xml" --size 16,16,16 \
+  --output "$T/g_recon.mha" "$T/gs/arterial.mha"
+expect 0 "dsa, default grid" -- "$CARM" dsa --mask "$T/gs/mask.mha" --contrast "$T/gs/arterial.mha" \
+  --geometry "$T/gs/arterial.xml" --size 16,16,16 -o "$T/g_dsa.mha"
+expect 0 "recon, default size" -- "$CARM" recon --geometry "$T/gs/arterial.xml" --spacing 8,8,8 \
+  --output "$T/g_recon8.mha" "$T/gs/arterial.mha"
+expect 0 "dsa, default size" -- "$CARM" dsa --mask "$T/gs/mask.mha" --contrast "$T/gs/arterial.mha" \
+  --geometry "$T/gs/arterial.xml" --spacing 8,8,8 -o "$T/g_dsa8.mha"
+for p in "g_recon g_dsa" "g_recon8 g_dsa8"; do
+  set -- $p
+  [ "$(head -c 600 "$T/$1.mha" | grep -a -E '^(DimSize|ElementSpacing|Offset)')" = \
+    "$(head -c 600 "$T/$2.mha" | grep -a -E '^(DimSize|ElementSpacing|Offset)')" ] ||
+    bad "recon and dsa derive different default grids ($1, $2)"
+done
+dims8=$(head -c 600 "$T/g_recon8.mha" | grep -a '^DimSize' | cut -d' ' -f3-)
+set -- $dims8
+{ [ "$1" -eq "$2" ] && [ "$3" -ne "$1" ]; } || bad "HFS default grid: height not on z ($dims8)"
 expect 0 "sweep again" -- "$CARM" sim sweep "${SW[@]}" --dose 1e4 -o "$T/sw2"
 cmp -s "$T/sw/arterial.mha" "$T/sw2/arterial.mha" &&
   bad "sweep: truncated and full detector give the same bytes"
